@@ -1,0 +1,146 @@
+"""The ports the service layer talks through. Adapters in `shared.adapters` implement them for
+Google Cloud (and its emulators); `tests/fakes.py` implements them in memory for unit tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
+
+from shared.domain.model import RemissionRequest, Status
+from shared.domain.sdp import SdpCandidate, SdpQuery
+
+T = TypeVar("T")
+
+
+# --- request repository ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """A client's idempotency key (hashed: the raw key never reaches storage) and a fingerprint
+    of what was submitted with it, so a reused key with different data is noticed."""
+
+    key_hash: str
+    payload_fingerprint: str
+
+
+class DuplicateSubmission(Exception):
+    def __init__(self, request_id: str, payload_fingerprint: str):
+        super().__init__(f"idempotency key already used for request {request_id}")
+        self.request_id = request_id
+        self.payload_fingerprint = payload_fingerprint
+
+
+class TrackingCodeTaken(Exception):
+    """The freshly drawn tracking code already exists; draw another."""
+
+
+class RequestNotFound(Exception):
+    pass
+
+
+class RequestRepository(Protocol):
+    def add(self, request: RemissionRequest, claim: IdempotencyClaim) -> None:
+        """Store a new request, its tracking code and its idempotency claim atomically.
+        Raises DuplicateSubmission or TrackingCodeTaken and then stores nothing."""
+
+    def get(self, request_id: str) -> RemissionRequest | None: ...
+
+    def get_by_tracking_code(self, tracking_code: str) -> RemissionRequest | None: ...
+
+    def update(self, request_id: str, change: Callable[[RemissionRequest], T]) -> T:
+        """Read, apply `change` and write back in one transaction (retried on contention, so
+        `change` must only touch the request). Raises RequestNotFound."""
+
+    def list_by_status(
+        self, status: Status, entered_before: datetime, limit: int = 100
+    ) -> list[RemissionRequest]: ...
+
+
+# --- file store ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadInstruction:
+    url: str
+    method: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    object_name: str
+    data: bytes
+    content_type: str | None
+    size: int
+    generation: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class FileStore(Protocol):
+    def upload_instruction(
+        self, object_name: str, content_type: str, max_bytes: int, valid_for: timedelta
+    ) -> UploadInstruction:
+        """A signed PUT for exactly this object, content type and size range."""
+
+    def read(self, object_name: str, max_bytes: int) -> StoredFile | None:
+        """The object's bytes, or None if absent. Larger than max_bytes: only the first
+        max_bytes + 1 are read, enough to know it is too large."""
+
+    def replace(
+        self,
+        object_name: str,
+        data: bytes,
+        content_type: str,
+        metadata: dict[str, str],
+        if_generation_match: str,
+    ) -> str:
+        """Overwrite the object only if it is still that generation; returns the new one."""
+
+    def delete(self, object_name: str) -> None: ...
+
+
+# --- task queue ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    queue: str
+    name: str  # deterministic, so the queue refuses a duplicate
+    target: str  # the function's name, e.g. "sdp_lookup"
+    payload: dict
+
+
+class TaskQueue(Protocol):
+    def enqueue(self, task: Task) -> None:
+        """Queue the task; a task of the same name that already exists is not an error."""
+
+
+# --- SDP directory ---------------------------------------------------------------------------
+
+
+class SdpDirectory(Protocol):
+    def search(self, query: SdpQuery, limit: int = 5) -> list[SdpCandidate]:
+        """Ranked candidates, best first. Raises SdpUnavailable when it cannot answer now."""
+
+
+# --- time ------------------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass
+class Dependencies:
+    """Everything a service function needs, wired once per instance by `shared.bootstrap`."""
+
+    requests: RequestRepository
+    files: FileStore
+    tasks: TaskQueue
+    sdp: SdpDirectory
+    clock: Clock
+    sdp_lookup_queue: str

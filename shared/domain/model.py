@@ -13,7 +13,7 @@ from datetime import date, datetime
 from shared.domain.sdp import SdpCandidate
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     AWAITING_UPLOAD = "awaiting_upload"
     UPLOAD_REJECTED = "upload_rejected"
     RECEIVED = "received"
@@ -28,9 +28,7 @@ class Status(str, enum.Enum):
 
 # The only moves a request may make. Everything else is a bug or a replayed event and is refused.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.AWAITING_UPLOAD: frozenset(
-        {Status.RECEIVED, Status.UPLOAD_REJECTED, Status.EXPIRED}
-    ),
+    Status.AWAITING_UPLOAD: frozenset({Status.RECEIVED, Status.UPLOAD_REJECTED, Status.EXPIRED}),
     Status.UPLOAD_REJECTED: frozenset({Status.AWAITING_UPLOAD, Status.EXPIRED}),
     Status.RECEIVED: frozenset({Status.SDP_LOOKUP, Status.FAILED}),
     Status.SDP_LOOKUP: frozenset({Status.AWAITING_OPERATOR, Status.FAILED}),
@@ -48,7 +46,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 FINAL_STATUSES = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
 
 
-class Relationship(str, enum.Enum):
+class Relationship(enum.StrEnum):
     AYAH_IBU = "ayah_ibu"
     SUAMI_ISTRI = "suami_istri"
     ANAK = "anak"
@@ -59,7 +57,7 @@ class Relationship(str, enum.Enum):
     LAINNYA = "lainnya"
 
 
-class InformationKind(str, enum.Enum):
+class InformationKind(enum.StrEnum):
     REMISSION_HISTORY = "riwayat_remisi"
     RELEASE_DATE = "tanggal_bebas"
     CONDITIONAL_RELEASE = "pembebasan_bersyarat"
@@ -67,7 +65,7 @@ class InformationKind(str, enum.Enum):
     OTHER = "lainnya"
 
 
-class KtpContentType(str, enum.Enum):
+class KtpContentType(enum.StrEnum):
     JPEG = "image/jpeg"
     PNG = "image/png"
     PDF = "application/pdf"
@@ -120,8 +118,9 @@ class KtpFile:
     content_type: KtpContentType
     declared_size: int
     attempt: int = 1
+    # The checked copy, under a name no upload URL grants, so a late PUT cannot replace it.
+    verified_object_name: str | None = None
     verified_size: int | None = None
-    verified_generation: str | None = None
     rejection_code: str | None = None
 
 
@@ -189,10 +188,10 @@ class RemissionRequest:
     def expects_object(self, object_name: str) -> bool:
         return self.ktp.object_name == object_name
 
-    def accept_upload(self, size: int, generation: str, at: datetime) -> None:
+    def accept_upload(self, verified_object_name: str, size: int, at: datetime) -> None:
         self._move_to(Status.RECEIVED, at)
+        self.ktp.verified_object_name = verified_object_name
         self.ktp.verified_size = size
-        self.ktp.verified_generation = generation
         self.ktp.rejection_code = None
 
     def reject_upload(self, reason_code: str, at: datetime) -> None:

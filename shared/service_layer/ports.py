@@ -84,23 +84,19 @@ class FileStore(Protocol):
     def upload_instruction(
         self, object_name: str, content_type: str, max_bytes: int, valid_for: timedelta
     ) -> UploadInstruction:
-        """A signed PUT for exactly this object, content type and size range."""
+        """A signed PUT for exactly this object, content type and 1..max_bytes bytes."""
 
     def read(self, object_name: str, max_bytes: int) -> StoredFile | None:
         """The object's bytes, or None if absent. Larger than max_bytes: only the first
         max_bytes + 1 are read, enough to know it is too large."""
 
-    def replace(
-        self,
-        object_name: str,
-        data: bytes,
-        content_type: str,
-        metadata: dict[str, str],
-        if_generation_match: str,
+    def write(
+        self, object_name: str, data: bytes, content_type: str, metadata: dict[str, str]
     ) -> str:
-        """Overwrite the object only if it is still that generation; returns the new one."""
+        """Create or overwrite the object; returns its generation."""
 
-    def delete(self, object_name: str) -> None: ...
+    def delete(self, object_name: str) -> None:
+        """Remove the object; absent already is fine."""
 
 
 # --- task queue ------------------------------------------------------------------------------
@@ -144,3 +140,4 @@ class Dependencies:
     sdp: SdpDirectory
     clock: Clock
     sdp_lookup_queue: str
+    upload_url_valid_for: timedelta

@@ -1,0 +1,139 @@
+"""Cloud Functions entry points. Each one parses its input, calls the service layer and maps the
+outcome to a response; the rules live in `shared`."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+
+import flask
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from shared import logs
+from shared.config import Settings
+from shared.domain.form import FormInvalid
+from shared.domain.sdp import SdpUnavailable
+from shared.service_layer import services
+
+logs.configure()
+logger = logs.get_logger("functions")
+
+# Read at import, so a deployment with a missing setting fails at start, not on first use.
+SETTINGS = Settings.from_env()
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+@functools.cache
+def dependencies():
+    from shared.bootstrap import bootstrap
+
+    return bootstrap(SETTINGS)
+
+
+@functools.cache
+def verify_task_caller():
+    from shared.bootstrap import task_verifier
+
+    return task_verifier(SETTINGS)
+
+
+def _json(body: dict, status: int) -> flask.Response:
+    response = flask.Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _problem(status: int, code: str, message: str, **extra) -> flask.Response:
+    return _json({"error": code, "message": message, **extra}, status)
+
+
+@functions_framework.http
+def submit(request: flask.Request) -> flask.Response:
+    if request.method != "POST":
+        return _problem(405, "method_not_allowed", "Gunakan metode POST.")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _problem(413, "too_large", "Data formulir terlalu besar.")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _problem(400, "invalid_json", "Data formulir tidak dapat dibaca.")
+    try:
+        result = services.submit_request(payload, dependencies())
+    except FormInvalid as invalid:
+        language = payload.get("language") if payload.get("language") in ("id", "en") else "id"
+        return _problem(
+            400,
+            "invalid_form",
+            "Periksa kembali isian formulir." if language == "id" else "Please check the form.",
+            errors={
+                field: {"code": error.code, "message": error.text(language)}
+                for field, error in invalid.errors.items()
+            },
+        )
+    except services.IdempotencyKeyReused:
+        return _problem(
+            409,
+            "idempotency_key_reused",
+            "Formulir ini sudah dikirim dengan data lain. Muat ulang halaman lalu kirim lagi.",
+        )
+
+    request_ = result.request
+    body = {
+        "request_id": request_.request_id,
+        "tracking_code": request_.tracking_code,
+        "status": request_.status.value,
+        "upload": None,
+    }
+    if result.upload is not None:
+        body["upload"] = {
+            "url": result.upload.url,
+            "method": result.upload.method,
+            "headers": result.upload.headers,
+            "expires_at": result.upload.expires_at.isoformat(),
+        }
+    return _json(body, 201 if result.created else 200)
+
+
+@functions_framework.cloud_event
+def ktp_uploaded(event: CloudEvent) -> None:
+    data = event.data or {}
+    if data.get("bucket") != SETTINGS.ktp_bucket:
+        logs.log(logger, logging.WARNING, "event for another bucket ignored")
+        return
+    obj = services.UploadedObject(
+        bucket=data["bucket"],
+        name=data.get("name", ""),
+        generation=str(data.get("generation", "")),
+        size=int(data.get("size") or 0),
+        content_type=data.get("contentType"),
+    )
+    outcome = services.handle_ktp_uploaded(obj, dependencies())
+    logs.log(logger, logging.INFO, "upload event handled", outcome=outcome, event_id=event["id"])
+
+
+@functions_framework.http
+def sdp_lookup(request: flask.Request) -> flask.Response:
+    from shared.adapters.task_auth import TaskCallerRefused
+
+    try:
+        verify_task_caller()(request.headers)
+    except TaskCallerRefused:
+        return _problem(403, "forbidden", "Forbidden.")
+    payload = request.get_json(silent=True) or {}
+    request_id = payload.get("request_id")
+    if not isinstance(request_id, str) or not request_id:
+        # A malformed task will never succeed; acknowledge it so it is not retried forever.
+        logs.log(logger, logging.ERROR, "malformed lookup task dropped")
+        return _json({"outcome": "malformed"}, 200)
+    retries = request.headers.get("X-CloudTasks-TaskRetryCount", "0")
+    try:
+        outcome = services.run_sdp_lookup(
+            request_id, dependencies(), previous_attempts=int(retries) if retries.isdigit() else 0
+        )
+    except SdpUnavailable:
+        return _problem(503, "sdp_unavailable", "SDP unavailable; retry later.")
+    return _json({"outcome": outcome}, 200)

@@ -1,0 +1,99 @@
+"""Requests in Firestore: one document per request, plus one small document per tracking code
+and per idempotency key so both stay unique without a hot document or a counter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from google.cloud import firestore
+
+from shared.adapters.records import from_document, to_document
+from shared.domain.model import RemissionRequest, Status
+from shared.service_layer.ports import (
+    DuplicateSubmission,
+    IdempotencyClaim,
+    RequestNotFound,
+    TrackingCodeTaken,
+)
+
+T = TypeVar("T")
+
+REQUESTS = "requests"
+TRACKING_CODES = "tracking_codes"
+IDEMPOTENCY_KEYS = "idempotency_keys"
+
+
+class FirestoreRequestRepository:
+    def __init__(self, client: firestore.Client):
+        self._db = client
+
+    def add(self, request: RemissionRequest, claim: IdempotencyClaim) -> None:
+        request_ref = self._db.collection(REQUESTS).document(request.request_id)
+        code_ref = self._db.collection(TRACKING_CODES).document(request.tracking_code)
+        key_ref = self._db.collection(IDEMPOTENCY_KEYS).document(claim.key_hash)
+        document = to_document(request)
+
+        @firestore.transactional
+        def add_in(transaction: firestore.Transaction) -> None:
+            key = key_ref.get(transaction=transaction)
+            if key.exists:
+                raise DuplicateSubmission(key.get("request_id"), key.get("payload_fingerprint"))
+            if code_ref.get(transaction=transaction).exists:
+                raise TrackingCodeTaken
+            transaction.create(request_ref, document)
+            transaction.create(
+                code_ref,
+                {"request_id": request.request_id, "purge_after": document["purge_after"]},
+            )
+            transaction.create(
+                key_ref,
+                {
+                    "request_id": request.request_id,
+                    "payload_fingerprint": claim.payload_fingerprint,
+                    "purge_after": document["purge_after"],
+                },
+            )
+
+        add_in(self._db.transaction())
+
+    def get(self, request_id: str) -> RemissionRequest | None:
+        snapshot = self._db.collection(REQUESTS).document(request_id).get()
+        return from_document(snapshot.to_dict()) if snapshot.exists else None
+
+    def get_by_tracking_code(self, tracking_code: str) -> RemissionRequest | None:
+        snapshot = self._db.collection(TRACKING_CODES).document(tracking_code).get()
+        if not snapshot.exists:
+            return None
+        return self.get(snapshot.get("request_id"))
+
+    def update(self, request_id: str, change: Callable[[RemissionRequest], T]) -> T:
+        ref = self._db.collection(REQUESTS).document(request_id)
+
+        @firestore.transactional
+        def update_in(transaction: firestore.Transaction) -> T:
+            snapshot = ref.get(transaction=transaction)
+            if not snapshot.exists:
+                raise RequestNotFound(request_id)
+            request = from_document(snapshot.to_dict())
+            before = to_document(request)
+            result = change(request)
+            after = to_document(request)
+            if after != before:
+                transaction.set(ref, after)
+            return result
+
+        return update_in(self._db.transaction())
+
+    def list_by_status(
+        self, status: Status, entered_before: datetime, limit: int = 100
+    ) -> list[RemissionRequest]:
+        query = (
+            self._db.collection(REQUESTS)
+            .where(filter=firestore.FieldFilter("status", "==", status.value))
+            .where(filter=firestore.FieldFilter("status_entered_at", "<", entered_before))
+            .order_by("status_entered_at")
+            .limit(limit)
+        )
+        return [from_document(snapshot.to_dict()) for snapshot in query.stream()]

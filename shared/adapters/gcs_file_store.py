@@ -1,0 +1,105 @@
+"""KTP files in a private Cloud Storage bucket, uploaded by the browser through V4 signed URLs.
+
+Signing: in the cloud through IAM signBlob with the function's own service account (no key
+file exists anywhere); locally with a key the local stack generates, and the URL points at the
+local storage front that checks signatures the way Cloud Storage does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from datetime import UTC, datetime, timedelta
+
+from google.api_core.exceptions import NotFound
+from google.cloud import storage
+
+from shared.service_layer.ports import StoredFile, UploadInstruction
+
+
+class GcsFileStore:
+    def __init__(
+        self,
+        client: storage.Client,
+        bucket: str,
+        *,
+        signing_credentials=None,
+        signing_service_account: str | None = None,
+        token_credentials=None,
+        api_access_endpoint: str | None = None,
+    ):
+        if signing_credentials is None and not (signing_service_account and token_credentials):
+            raise ValueError("need a local signing key or a service account for IAM signBlob")
+        self._bucket = client.bucket(bucket)
+        self._signing_credentials = signing_credentials
+        self._signing_service_account = signing_service_account
+        self._token_credentials = token_credentials
+        self._api_access_endpoint = api_access_endpoint
+        self._token_lock = threading.Lock()
+
+    def upload_instruction(
+        self, object_name: str, content_type: str, max_bytes: int, valid_for: timedelta
+    ) -> UploadInstruction:
+        headers = {
+            "Content-Type": content_type,
+            "x-goog-content-length-range": f"1,{max_bytes}",
+        }
+        blob = self._bucket.blob(object_name)
+        options = {}
+        if self._api_access_endpoint:
+            options["api_access_endpoint"] = self._api_access_endpoint
+        if self._signing_credentials is not None:
+            options["credentials"] = self._signing_credentials
+        else:
+            options["service_account_email"] = self._signing_service_account
+            options["access_token"] = self._access_token()
+        url = blob.generate_signed_url(
+            version="v4",
+            method="PUT",
+            expiration=valid_for,
+            content_type=content_type,
+            headers={"x-goog-content-length-range": headers["x-goog-content-length-range"]},
+            **options,
+        )
+        return UploadInstruction(
+            url=url, method="PUT", headers=headers, expires_at=datetime.now(UTC) + valid_for
+        )
+
+    def read(self, object_name: str, max_bytes: int) -> StoredFile | None:
+        blob = self._bucket.get_blob(object_name)
+        if blob is None:
+            return None
+        try:
+            data = blob.download_as_bytes(start=0, end=max_bytes, checksum=None)
+        except NotFound:
+            return None
+        return StoredFile(
+            object_name=object_name,
+            data=data[: max_bytes + 1],
+            content_type=blob.content_type,
+            size=blob.size or len(data),
+            generation=str(blob.generation),
+            metadata=dict(blob.metadata or {}),
+        )
+
+    def write(
+        self, object_name: str, data: bytes, content_type: str, metadata: dict[str, str]
+    ) -> str:
+        blob = self._bucket.blob(object_name)
+        blob.metadata = metadata
+        blob.upload_from_string(data, content_type=content_type)
+        return str(blob.generation)
+
+    def delete(self, object_name: str) -> None:
+        with contextlib.suppress(NotFound):
+            self._bucket.blob(object_name).delete()
+
+    def _access_token(self) -> str:
+        # signBlob needs a bearer token; refresh the instance's credentials only when stale.
+        import google.auth.transport.requests
+
+        with self._token_lock:
+            credentials = self._token_credentials
+            if not credentials.valid:
+                credentials.refresh(google.auth.transport.requests.Request())
+            return credentials.token

@@ -1,0 +1,183 @@
+"""Mapping between the domain's request and the plain document stored in Firestore.
+
+Kept apart from the domain (which knows nothing of storage) and from the Firestore adapter (so
+the in-memory fake stores exactly what Firestore would).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from shared.domain.model import (
+    HistoryEntry,
+    InformationKind,
+    KtpContentType,
+    KtpFile,
+    Prisoner,
+    Relationship,
+    RemissionRequest,
+    Requester,
+    SdpResult,
+    Statement,
+    Status,
+)
+from shared.domain.sdp import SdpCandidate
+
+SCHEMA_VERSION = 1
+# UU 27/2022: kept no longer than the purpose needs. A TTL policy on `purge_after` deletes the
+# document; the KTP bucket's lifecycle rule deletes the file.
+RETENTION = timedelta(days=90)
+
+
+def to_document(request: RemissionRequest) -> dict:
+    requester, prisoner, ktp = request.requester, request.prisoner, request.ktp
+    return {
+        "schema": SCHEMA_VERSION,
+        "request_id": request.request_id,
+        "tracking_code": request.tracking_code,
+        "status": request.status.value,
+        "created_at": request.created_at,
+        "updated_at": request.updated_at,
+        "status_entered_at": request.entered_at(request.status),
+        "purge_after": request.created_at + RETENTION,
+        "language": request.language,
+        "requester": {
+            "name": requester.name,
+            "relationship": requester.relationship.value,
+            "relationship_other": requester.relationship_other,
+            "address": requester.address,
+            "whatsapp": requester.whatsapp,
+            "email": requester.email,
+        },
+        "prisoner": {
+            "name": prisoner.name,
+            "upt": prisoner.upt,
+            "birth_date": _date_text(prisoner.birth_date),
+            "registration_number": prisoner.registration_number,
+        },
+        "information_needed": [kind.value for kind in request.information_needed],
+        "information_other": request.information_other,
+        "statement": {
+            "accepted": request.statement.accepted,
+            "signed_on": _date_text(request.statement.signed_on),
+            "consent_to_processing": request.statement.consent_to_processing,
+        },
+        "ktp": {
+            "object_name": ktp.object_name,
+            "content_type": ktp.content_type.value,
+            "declared_size": ktp.declared_size,
+            "attempt": ktp.attempt,
+            "verified_object_name": ktp.verified_object_name,
+            "verified_size": ktp.verified_size,
+            "rejection_code": ktp.rejection_code,
+        },
+        "history": [
+            {"status": e.status.value, "at": e.at, "note": e.note} for e in request.history
+        ],
+        "sdp": None
+        if request.sdp is None
+        else {
+            "looked_up_at": request.sdp.looked_up_at,
+            "error": request.sdp.error,
+            "candidates": [_candidate_document(c) for c in request.sdp.candidates],
+        },
+        "lookup_task_name": request.lookup_task_name,
+    }
+
+
+def from_document(doc: dict) -> RemissionRequest:
+    requester, prisoner, statement, ktp = (
+        doc["requester"],
+        doc["prisoner"],
+        doc["statement"],
+        doc["ktp"],
+    )
+    sdp = doc.get("sdp")
+    return RemissionRequest(
+        request_id=doc["request_id"],
+        tracking_code=doc["tracking_code"],
+        requester=Requester(
+            name=requester["name"],
+            relationship=Relationship(requester["relationship"]),
+            relationship_other=requester.get("relationship_other"),
+            address=requester["address"],
+            whatsapp=requester["whatsapp"],
+            email=requester["email"],
+        ),
+        prisoner=Prisoner(
+            name=prisoner["name"],
+            upt=prisoner.get("upt"),
+            birth_date=_date_value(prisoner.get("birth_date")),
+            registration_number=prisoner.get("registration_number"),
+        ),
+        information_needed=tuple(InformationKind(k) for k in doc["information_needed"]),
+        information_other=doc.get("information_other"),
+        statement=Statement(
+            accepted=statement["accepted"],
+            signed_on=_date_value(statement["signed_on"]),
+            consent_to_processing=statement["consent_to_processing"],
+        ),
+        language=doc["language"],
+        ktp=KtpFile(
+            object_name=ktp["object_name"],
+            content_type=KtpContentType(ktp["content_type"]),
+            declared_size=ktp["declared_size"],
+            attempt=ktp["attempt"],
+            verified_object_name=ktp.get("verified_object_name"),
+            verified_size=ktp.get("verified_size"),
+            rejection_code=ktp.get("rejection_code"),
+        ),
+        created_at=_utc(doc["created_at"]),
+        status=Status(doc["status"]),
+        history=[
+            HistoryEntry(Status(e["status"]), _utc(e["at"]), e.get("note")) for e in doc["history"]
+        ],
+        sdp=None
+        if sdp is None
+        else SdpResult(
+            candidates=[_candidate_value(c) for c in sdp["candidates"]],
+            looked_up_at=_utc(sdp["looked_up_at"]),
+            error=sdp.get("error"),
+        ),
+        lookup_task_name=doc.get("lookup_task_name"),
+    )
+
+
+def _candidate_document(candidate: SdpCandidate) -> dict:
+    return {
+        "registration_number": candidate.registration_number,
+        "name": candidate.name,
+        "score": float(candidate.score),
+        "reasons": list(candidate.reasons),
+        "upt": candidate.upt,
+        "birth_date": _date_text(candidate.birth_date),
+        "status": candidate.status,
+        "extra": dict(candidate.extra),
+    }
+
+
+def _candidate_value(doc: dict) -> SdpCandidate:
+    return SdpCandidate(
+        registration_number=doc["registration_number"],
+        name=doc["name"],
+        score=doc["score"],
+        reasons=tuple(doc.get("reasons") or ()),
+        upt=doc.get("upt"),
+        birth_date=_date_value(doc.get("birth_date")),
+        status=doc.get("status"),
+        extra=dict(doc.get("extra") or {}),
+    )
+
+
+def _date_text(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date_value(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _utc(value: datetime) -> datetime:
+    # Firestore returns its own datetime subclass in UTC; the domain wants plain aware datetimes.
+    aware = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime(*aware.timetuple()[:6], aware.microsecond, tzinfo=UTC)

@@ -1,0 +1,93 @@
+"""The one place that turns settings into wired adapters.
+
+Called once per function instance (cold start); the entry points keep the result.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from shared.config import Settings
+from shared.service_layer.ports import Dependencies, SdpDirectory
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Dependencies:
+    from google.cloud import firestore, storage
+
+    from shared.adapters.cloud_tasks_queue import CloudTasksQueue, emulator_client
+    from shared.adapters.firestore_repository import FirestoreRequestRepository
+    from shared.adapters.gcs_file_store import GcsFileStore
+
+    firestore_client = firestore.Client(project=settings.project)
+    task_targets = {"sdp_lookup": settings.sdp_lookup_url}
+
+    if settings.is_local:
+        from google.auth.credentials import AnonymousCredentials
+
+        from shared.localdev.signing_key import local_signing_credentials
+
+        storage_client = storage.Client(
+            project=settings.project,
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": settings.storage_emulator_host},
+        )
+        files = GcsFileStore(
+            storage_client,
+            settings.ktp_bucket,
+            signing_credentials=local_signing_credentials(settings.local_signing_key_file),
+            api_access_endpoint=settings.storage_public_url,
+        )
+        tasks = CloudTasksQueue(
+            emulator_client(settings.tasks_emulator_host),
+            settings.project,
+            settings.region,
+            task_targets,
+        )
+    else:
+        import google.auth
+        from google.cloud import tasks_v2
+
+        credentials, _ = google.auth.default(
+            scopes=["https://www.googleapis.com/auth/cloud-platform"]
+        )
+        files = GcsFileStore(
+            storage.Client(project=settings.project),
+            settings.ktp_bucket,
+            signing_service_account=settings.signing_service_account,
+            token_credentials=credentials,
+        )
+        tasks = CloudTasksQueue(
+            tasks_v2.CloudTasksClient(),
+            settings.project,
+            settings.region,
+            task_targets,
+            oidc_service_account=settings.tasks_service_account,
+        )
+
+    if sdp is None:
+        from shared.sdp_directory.wiring import directory_from_settings
+
+        sdp = directory_from_settings(settings)
+
+    return Dependencies(
+        requests=FirestoreRequestRepository(firestore_client),
+        files=files,
+        tasks=tasks,
+        sdp=sdp,
+        clock=SystemClock(),
+        sdp_lookup_queue=settings.sdp_lookup_queue,
+        upload_url_valid_for=settings.upload_url_valid_for,
+    )
+
+
+def task_verifier(settings: Settings):
+    from shared.adapters.task_auth import local_task_verifier, oidc_task_verifier
+
+    if settings.is_local:
+        return local_task_verifier(settings.sdp_lookup_queue)
+    return oidc_task_verifier(settings.sdp_lookup_url, settings.tasks_service_account)

@@ -1,0 +1,434 @@
+"""Ranking an index's records against a requester's query.
+
+Two stages, so a lookup over 300,000 records stays in milliseconds:
+
+1. candidate pool: each query token is compared (rapidfuzz) with the index vocabulary, and
+   the postings of similar tokens add up an IDF-weighted score per record in a numpy array;
+2. rescoring: the best few dozen records are scored properly — tokens aligned one to one,
+   coverage of the query *and* of the record's name, father's name (bin/binti) optional,
+   aliases as separate names, merged/split words — then helpers the requester gave
+   (birth date, UPT, registration number) move the score up or down.
+
+A score at or above `MatchPolicy.good_match` is a "good match"; an absent person should
+have none. Every candidate carries short Indonesian reasons for the operator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from shared.domain.sdp import SdpCandidate, SdpQuery
+from shared.sdp_directory import names
+from shared.sdp_directory.index import NO_DATE, SdpIndex, date_to_int, normalise_upt
+
+REGISTRATION_SAME = "nomor registrasi sama"
+
+
+@dataclass(frozen=True)
+class MatchPolicy:
+    """The tunable knobs. Tuned with `evaluate --seed <tuning seed>`, reported on another."""
+
+    good_match: float = 83.0  # a candidate at or above this is a "good match" (tuned, seed 1)
+    show_floor: float = 40.0  # candidates below this are not shown at all
+    token_cutoff: float = 70.0  # rapidfuzz ratio below which two words do not match
+    pool: int = 60  # records rescored per query
+    query_weight: float = 0.6  # share of the name score from covering the query's words
+    patronym_weight: float = 0.35  # a father's name left out costs this much of a word
+    initial_similarity: float = 0.75  # "M" against "Mulyadi"
+    # A word that is itself a name in the directory is probably meant as that name: "Dadi"
+    # is less likely a typo of "Hadi" than "Hdi" is.
+    known_word_penalty: float = 0.25
+    # nicknames are shared by many: an alias alone must not make a good match by itself
+    alias_factor: float = 0.78
+    both_names_bonus: float = 15.0
+    birth_same: float = 12.0
+    birth_close: float = 3.0
+    birth_different: float = -15.0
+    upt_same: float = 6.0
+    upt_different: float = -4.0
+    registration_same: float = 35.0
+
+
+@dataclass
+class _NameMatch:
+    score: float = 0.0
+    variant_tokens: tuple[int, ...] = ()
+    is_alias: bool = False
+    typo: bool = False
+    record_words_missing: bool = False
+    only_patronym_missing: bool = False
+    query_words_unmatched: bool = False
+    swapped: bool = False
+    merged: bool = False
+    both_names: bool = False
+
+
+@dataclass
+class _Scored:
+    position: int
+    score: float
+    name: _NameMatch
+    reasons: list[str] = field(default_factory=list)
+
+
+def search_index(
+    index: SdpIndex, query: SdpQuery, limit: int = 5, policy: MatchPolicy | None = None
+) -> list[SdpCandidate]:
+    policy = policy or MatchPolicy()
+    if len(index) == 0 or limit <= 0:
+        return []
+    normalised = names.normalise_name(query.prisoner_name or "")
+    split = _split_variants(index, normalised)
+    if split:
+        normalised = replace(normalised, variants=normalised.variants + tuple(split))
+    query_tokens = sorted({t for v in normalised.variants for t in v.tokens})
+    similar = {token: _similar_vocab(index, token, policy) for token in query_tokens}
+
+    pool = _candidate_pool(index, query, similar, policy)
+    upt_same = _upt_verdicts(index, query.upt)
+    birth = date_to_int(query.birth_date) if query.birth_date else None
+    registration_hits = (
+        set(index.find_registration(query.registration_number))
+        if query.registration_number
+        else set()
+    )
+
+    scored: list[_Scored] = []
+    for position in pool:
+        match = _best_name_match(index, position, normalised, similar, policy)
+        item = _Scored(position, match.score, match)
+        if birth is not None:
+            _apply_birth(item, index, birth, query.birth_date, policy)
+        if upt_same is not None:
+            if upt_same[int(index.upt_id[position])]:
+                item.score += policy.upt_same
+                item.reasons.append("UPT sama")
+            else:
+                item.score += policy.upt_different
+                item.reasons.append("UPT berbeda")
+        if position in registration_hits:
+            item.score += policy.registration_same
+            item.reasons.append(REGISTRATION_SAME)
+        item.score = max(0.0, min(100.0, item.score))
+        if item.score >= policy.show_floor:
+            scored.append(item)
+
+    scored.sort(key=lambda s: (-s.score, s.position))
+    return [_candidate(index, item, normalised, query, policy) for item in scored[:limit]]
+
+
+# --- stage 1: candidate pool -----------------------------------------------------------------
+
+
+def _similar_vocab(index: SdpIndex, token: str, policy: MatchPolicy) -> dict[int, float]:
+    """Vocabulary ids similar to this query word, with similarity 0..1."""
+    if len(token) == 1:
+        return {}  # an initial matches too many words to pool on; rescoring handles it
+    found = process.extract(
+        token, index.vocab, scorer=fuzz.ratio, score_cutoff=policy.token_cutoff, limit=None
+    )
+    known = token in index.vocab_id
+    token_jy = token.replace("j", "y")
+    similar: dict[int, float] = {}
+    for word, score, vocab_id in found:
+        similarity = score / 100.0
+        if similarity < 1.0:
+            if word.replace("j", "y") == token_jy:
+                similarity = 0.97  # j/y: old spelling the normaliser could not be sure of
+            elif known:
+                similarity -= policy.known_word_penalty
+        if similarity > 0:
+            similar[vocab_id] = similarity
+    return similar
+
+
+def _split_variants(index: SdpIndex, query: names.NormalisedName) -> list[names.NameVariant]:
+    """'Nurhayati Lubis' may be 'Nur Hayati Lubis' in SDP: split words the directory does not
+    know into two words it does."""
+    extra: list[names.NameVariant] = []
+    for variant in query.variants:
+        tokens = list(variant.tokens)
+        changed = False
+        for token in variant.tokens:
+            if len(token) < 6 or token in index.vocab_id:
+                continue
+            for cut in range(3, len(token) - 2):
+                left = names.canonical_token(token[:cut])[0]
+                right = names.canonical_token(token[cut:])[0]
+                if left in index.vocab_id and right in index.vocab_id:
+                    position = tokens.index(token)
+                    tokens[position : position + 1] = [left, right]
+                    changed = True
+                    break
+        if changed:
+            extra.append(
+                names.NameVariant(tuple(tokens), len(tokens), variant.is_alias, is_split=True)
+            )
+    return extra
+
+
+def _candidate_pool(
+    index: SdpIndex, query: SdpQuery, similar: dict[str, dict[int, float]], policy: MatchPolicy
+) -> list[int]:
+    total = np.zeros(len(index), dtype=np.float32)
+    best = np.empty(len(index), dtype=np.float32)
+    for matches in similar.values():
+        if not matches:
+            continue
+        best.fill(0.0)
+        for vocab_id, similarity in matches.items():
+            postings = index.postings(vocab_id)
+            weight = np.float32(similarity * index.idf[vocab_id])
+            best[postings] = np.maximum(best[postings], weight)
+        total += best
+    chosen: list[int] = []
+    hits = int(np.count_nonzero(total))
+    if hits:
+        take = min(policy.pool, hits)
+        top = np.argpartition(-total, take - 1)[:take]
+        chosen = top[np.argsort(-total[top], kind="stable")].tolist()
+    if query.birth_date and hits:
+        # a weaker name match with the right birth date deserves a look
+        same_birth = np.flatnonzero((index.birth == date_to_int(query.birth_date)) & (total > 0))
+        if len(same_birth):
+            strongest = same_birth[np.argsort(-total[same_birth])[:20]]
+            chosen += [p for p in strongest.tolist() if p not in set(chosen)]
+    if query.registration_number:
+        chosen += [p for p in index.find_registration(query.registration_number) if p not in chosen]
+    return chosen
+
+
+# --- stage 2: rescoring ----------------------------------------------------------------------
+
+
+def _best_name_match(
+    index: SdpIndex,
+    position: int,
+    query: names.NormalisedName,
+    similar: dict[str, dict[int, float]],
+    policy: MatchPolicy,
+) -> _NameMatch:
+    best = _NameMatch()
+    best_main = best_alias = 0.0
+    for record_tokens, patronym_start, is_alias in index.variants(position):
+        best_here = _NameMatch()
+        for variant in query.variants:
+            match = _name_match(index, variant.tokens, record_tokens, patronym_start, similar,
+                                policy)  # fmt: skip
+            match.is_alias = is_alias
+            match.merged = match.merged or variant.is_split
+            if is_alias:
+                match.score *= policy.alias_factor
+            if match.score > best_here.score:
+                best_here = match
+        if is_alias:
+            best_alias = max(best_alias, best_here.score / policy.alias_factor)
+        else:
+            best_main = max(best_main, best_here.score)
+        if best_here.score > best.score:
+            best = best_here
+    if len(query.variants) > 1 and best_alias >= 95.0 and best_main >= 60.0:
+        # "Budi alias Gondrong" and SDP knows both names of the same person
+        best.score = min(100.0, best_main + policy.both_names_bonus)
+        best.both_names = True
+    return best
+
+
+def _token_similarity(index: SdpIndex, query_token: str, vocab_id: int, similar, policy) -> float:
+    found = similar.get(query_token, {}).get(vocab_id)
+    if found is not None:
+        return found
+    record_token = index.vocab[vocab_id]
+    if len(query_token) == 1 and record_token.startswith(query_token):
+        return policy.initial_similarity
+    if len(record_token) == 1 and query_token.startswith(record_token):
+        return policy.initial_similarity
+    return 0.0
+
+
+def _name_match(
+    index: SdpIndex,
+    query_tokens: tuple[str, ...],
+    record_tokens: tuple[int, ...],
+    patronym_start: int,
+    similar: dict[str, dict[int, float]],
+    policy: MatchPolicy,
+) -> _NameMatch:
+    pairs = []
+    for i, q in enumerate(query_tokens):
+        for j, vocab_id in enumerate(record_tokens):
+            similarity = _token_similarity(index, q, vocab_id, similar, policy)
+            if similarity > 0:
+                pairs.append((similarity, i, j))
+    pairs.sort(reverse=True)
+    query_match: dict[int, tuple[int, float]] = {}
+    record_match: dict[int, float] = {}
+    for similarity, i, j in pairs:  # greedy one-to-one alignment, best pairs first
+        if i not in query_match and j not in record_match:
+            query_match[i] = (j, similarity)
+            record_match[j] = similarity
+
+    idf = index.idf
+    query_weight = query_covered = 0.0
+    for i, q in enumerate(query_tokens):
+        if i in query_match:
+            j, similarity = query_match[i]
+            weight = float(idf[record_tokens[j]])
+            query_covered += weight * similarity
+        else:
+            known = index.vocab_id.get(q)
+            weight = float(idf[known]) if known is not None else index.max_idf
+        query_weight += weight
+    record_weight = record_covered = 0.0
+    for j, vocab_id in enumerate(record_tokens):
+        weight = float(idf[vocab_id]) * (policy.patronym_weight if j >= patronym_start else 1.0)
+        record_weight += weight
+        record_covered += weight * record_match.get(j, 0.0)
+
+    query_cov = query_covered / query_weight if query_weight else 0.0
+    record_cov = record_covered / record_weight if record_weight else 0.0
+    result = _NameMatch(variant_tokens=record_tokens)
+    result.score = 100.0 * (
+        policy.query_weight * query_cov + (1 - policy.query_weight) * record_cov
+    )
+    result.typo = any(s < 1.0 for _, s in query_match.values())
+    missing = [j for j in range(len(record_tokens)) if j not in record_match]
+    result.record_words_missing = bool(missing)
+    result.only_patronym_missing = bool(missing) and all(j >= patronym_start for j in missing)
+    result.query_words_unmatched = len(query_match) < len(query_tokens)
+    order = [query_match[i][0] for i in sorted(query_match)]
+    if order != sorted(order):
+        result.swapped = True
+        result.score -= 2.0  # same words, other order: slightly less sure
+
+    # "Nurhayati" against "Nur Hayati": compare the words run together
+    if len(query_tokens) != len(record_tokens) or result.score < 95:
+        query_joined = "".join(query_tokens)
+        for end in {patronym_start, len(record_tokens)}:
+            record_joined = "".join(index.vocab[t] for t in record_tokens[:end])
+            if abs(len(record_joined) - len(query_joined)) > 3:
+                continue
+            ratio = fuzz.ratio(query_joined, record_joined)
+            if ratio >= 90:
+                merged_score = ratio * 0.97 - (0 if end == len(record_tokens) else 3)
+                if merged_score > result.score:
+                    result = _NameMatch(score=merged_score, variant_tokens=record_tokens,
+                                        merged=True, typo=ratio < 100,
+                                        only_patronym_missing=end < len(record_tokens),
+                                        record_words_missing=end < len(record_tokens))  # fmt: skip
+    return result
+
+
+def _apply_birth(item: _Scored, index: SdpIndex, birth: int, asked: date, policy) -> None:
+    recorded = int(index.birth[item.position])
+    if recorded == NO_DATE:
+        return
+    if recorded == birth:
+        item.score += policy.birth_same
+        item.reasons.append("tanggal lahir sama")
+        return
+    known = date.fromordinal(recorded + date(1970, 1, 1).toordinal())
+    swapped = (known.day, known.month) == (asked.month, asked.day) and known.year == asked.year
+    one_part_off = sum(
+        (known.day != asked.day, known.month != asked.month, known.year != asked.year)
+    ) == 1 and (abs(known.year - asked.year) <= 1 or known.year == asked.year)
+    if swapped or one_part_off:
+        item.score += policy.birth_close
+        item.reasons.append("tanggal lahir mirip (mungkin salah tulis)")
+    else:
+        item.score += policy.birth_different
+        item.reasons.append("tanggal lahir berbeda")
+
+
+def _upt_verdicts(index: SdpIndex, upt: str | None) -> list[bool] | None:
+    if not upt or not upt.strip():
+        return None
+    asked = normalise_upt(upt)
+    if not asked:
+        return None
+    return [fuzz.token_set_ratio(asked, key) >= 90 or asked == key for key in index.upt_keys]
+
+
+# --- reasons ---------------------------------------------------------------------------------
+
+
+def _candidate(
+    index: SdpIndex,
+    item: _Scored,
+    query: names.NormalisedName,
+    asked: SdpQuery,
+    policy: MatchPolicy,
+) -> SdpCandidate:
+    record = index.record(item.position)
+    # the strongest evidence first: a registration number, then the name, then the helpers
+    reasons = [r for r in item.reasons if r == REGISTRATION_SAME]
+    reasons += _name_reasons(index, item.name, query, record.name, record.aliases)
+    reasons += [r for r in item.reasons if r != REGISTRATION_SAME]
+    good = item.score >= policy.good_match
+    if not good:
+        reasons.append("kemiripan rendah, periksa dengan teliti")
+    return SdpCandidate(
+        registration_number=record.registration_number,
+        name=record.name,
+        score=round(item.score, 1),
+        reasons=tuple(reasons),
+        upt=record.upt,
+        birth_date=record.birth_date,
+        status=record.status.value,
+        extra={"good_match": good, "record": record.to_dict()},
+    )
+
+
+def _name_reasons(
+    index: SdpIndex,
+    match: _NameMatch,
+    query: names.NormalisedName,
+    record_name: str,
+    aliases: tuple[str, ...],
+) -> list[str]:
+    reasons: list[str] = []
+    if match.both_names:
+        reasons.append("nama dan alias sama-sama cocok")
+    elif match.is_alias:
+        alias_text = " ".join(index.vocab[t] for t in match.variant_tokens).title()
+        reasons.append(f"cocok dengan alias “{alias_text}”")
+    record_norm = names.normalise_name(record_name, aliases)
+    exact_words = names.raw_words(query.raw) <= names.raw_words(" ".join((record_name, *aliases)))
+    clean = not (match.typo or match.query_words_unmatched or match.merged)
+    if clean and not match.record_words_missing and exact_words and not match.swapped:
+        reasons.append("nama sama persis")
+    elif clean and not exact_words:
+        tags = query.tags | record_norm.tags
+        detail = [
+            text
+            for tag, text in (
+                (names.OLD_SPELLING, "ejaan lama"),
+                (names.VARIANT_SPELLING, "varian ejaan (mis. Muhammad/Moh.)"),
+                (names.DOUBLE_LETTERS, "huruf ganda"),
+            )
+            if tag in tags
+        ]
+        reasons.append(
+            "nama cocok setelah normalisasi " + ", ".join(detail) if detail else "nama cocok"
+        )
+        if names.TITLE_REMOVED in tags:
+            reasons.append("gelar diabaikan")
+    elif clean:
+        reasons.append("nama cocok")
+    if match.merged:
+        reasons.append("penulisan nama digabung/dipisah berbeda")
+    if match.typo:
+        reasons.append("ada salah ketik kecil pada nama")
+    if match.swapped:
+        reasons.append("urutan nama berbeda")
+    if match.only_patronym_missing:
+        reasons.append("nama ayah (bin/binti) tidak disebut")
+    elif match.record_words_missing:
+        reasons.append("sebagian nama tidak disebut")
+    if match.query_words_unmatched:
+        reasons.append("ada bagian nama yang tidak ditemukan")
+    return reasons

@@ -33,6 +33,11 @@ def dependencies():
     return bootstrap(SETTINGS)
 
 
+# Clients are made at instance start (not on the first request), and a failure to make them
+# fails the start, where it is seen.
+dependencies()
+
+
 @functools.cache
 def verify_task_caller():
     from shared.bootstrap import task_verifier

@@ -5,10 +5,29 @@ Called once per function instance (cold start); the entry points keep the result
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from shared.config import Settings
 from shared.service_layer.ports import Dependencies, SdpDirectory
+
+
+class LazySdpDirectory:
+    """Builds the directory on first use: only the lookup function pays for loading an index,
+    not every function that shares this bootstrap."""
+
+    def __init__(self, build: Callable[[], SdpDirectory]):
+        self._build = build
+        self._directory: SdpDirectory | None = None
+        self._lock = threading.Lock()
+
+    def search(self, query, limit: int = 5):
+        if self._directory is None:
+            with self._lock:
+                if self._directory is None:
+                    self._directory = self._build()
+        return self._directory.search(query, limit)
 
 
 class SystemClock:
@@ -70,9 +89,7 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
         )
 
     if sdp is None:
-        from shared.sdp_directory.wiring import directory_from_settings
-
-        sdp = directory_from_settings(settings)
+        sdp = LazySdpDirectory(lambda: _sdp_directory(settings))
 
     return Dependencies(
         requests=FirestoreRequestRepository(firestore_client),
@@ -83,6 +100,20 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
         sdp_lookup_queue=settings.sdp_lookup_queue,
         upload_url_valid_for=settings.upload_url_valid_for,
     )
+
+
+def _sdp_directory(settings: Settings) -> SdpDirectory:
+    if settings.is_local and settings.sdp_demo_records:
+        # Synthetic people only (never real ones), the same every start.
+        from shared.sdp_directory.directory import SnapshotSdpDirectory
+        from shared.sdp_directory.index import build_index
+        from shared.sdp_directory.synthetic import generate_records
+
+        records = generate_records(settings.sdp_demo_records, seed=2026)
+        return SnapshotSdpDirectory(build_index(records, source_name="demo-sintetis"))
+    from shared.sdp_directory.directory import EmptySdpDirectory
+
+    return EmptySdpDirectory()
 
 
 def task_verifier(settings: Settings):

@@ -69,17 +69,23 @@ class GcsFileStore:
         blob = self._bucket.get_blob(object_name)
         if blob is None:
             return None
+        # Taken before the download, which rewrites these from the response headers.
+        generation, size = blob.generation, blob.size
+        content_type, metadata = blob.content_type, dict(blob.metadata or {})
         try:
-            data = blob.download_as_bytes(start=0, end=max_bytes, checksum=None)
+            # Pinned to the generation just described, so a concurrent PUT cannot slip in.
+            data = blob.download_as_bytes(
+                start=0, end=max_bytes, checksum=None, if_generation_match=generation
+            )
         except NotFound:
             return None
         return StoredFile(
             object_name=object_name,
             data=data[: max_bytes + 1],
-            content_type=blob.content_type,
-            size=blob.size or len(data),
-            generation=str(blob.generation),
-            metadata=dict(blob.metadata or {}),
+            content_type=content_type,
+            size=size if size is not None else len(data),
+            generation=str(generation),
+            metadata=metadata,
         )
 
     def write(

@@ -270,7 +270,8 @@ def run_sdp_lookup(request_id: str, deps: Dependencies, previous_attempts: int =
     if request is None:
         log(logger, logging.WARNING, "lookup for an unknown request", request_id=request_id)
         return "ignored_unknown_request"
-    if request.status is not Status.SDP_LOOKUP:
+    # RECEIVED too: the queue may run the task before the enqueuer has marked it queued.
+    if request.status not in (Status.RECEIVED, Status.SDP_LOOKUP):
         log(
             logger,
             logging.INFO,
@@ -305,6 +306,8 @@ def run_sdp_lookup(request_id: str, deps: Dependencies, previous_attempts: int =
     now = deps.clock.now()
 
     def record(r: RemissionRequest) -> bool:
+        if r.status is Status.RECEIVED:
+            r.lookup_queued(lookup_task_name(request_id, r.ktp.attempt), now)
         if r.status is Status.SDP_LOOKUP:
             r.record_candidates(candidates, now, error)
             return True

@@ -186,3 +186,19 @@ def test_sdp_down_is_retried_then_handed_to_an_operator(deps):
 
 def test_a_lookup_for_an_unknown_request_is_acknowledged(deps):
     assert services.run_sdp_lookup("c" * 32, deps) == "ignored_unknown_request"
+
+
+def test_a_task_that_runs_before_it_is_marked_queued_still_does_its_work(deps):
+    """Cloud Tasks may dispatch before the enqueuer's own write lands."""
+    request = submit(deps).request
+    deps.tasks.fail_next = True  # leaves the request RECEIVED, as in that race
+    with pytest.raises(ConnectionError):
+        put_and_notify(deps, request, jpeg_bytes())
+    assert services.run_sdp_lookup(request.request_id, deps) == "awaiting_operator"
+    stored = deps.requests.get(request.request_id)
+    assert [e.status for e in stored.history][-2:] == [Status.SDP_LOOKUP, Status.AWAITING_OPERATOR]
+    # The enqueuer's late mark is then a no-op, not an illegal move.
+    outcome = services.handle_ktp_uploaded(
+        UploadedObject("bucket", request.ktp.object_name, "1", 1, "image/jpeg"), deps
+    )
+    assert outcome == "duplicate"

@@ -1,0 +1,254 @@
+"""The whole system on one machine, no cloud account: `make dev` (or `python -m
+shared.localdev.stack`) starts it, waits until every part answers, prints the URLs, and Ctrl-C
+stops every process it started. The tests and the benchmark start the same stack on free ports.
+
+Parts: the Firestore emulator (gcloud), the storage emulator (PyPI gcp-storage-emulator) behind
+the storage front (signature checks, CORS, finalize events), the Cloud Tasks emulator (in its
+own virtualenv: it pins an old protobuf), and the gateway serving the site and every function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from shared.localdev.processes import ManagedProcess, free_port, port_is_free
+from shared.localdev.signing_key import ensure_local_service_account
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class StackConfig:
+    site_port: int = 8080
+    firestore_port: int = 8085
+    storage_port: int = 9023
+    front_port: int = 9199
+    tasks_port: int = 8123
+    project: str = "remisi-local"
+    region: str = "asia-southeast2"
+    bucket: str = "remisi-ktp-local"
+    sdp_lookup_queue: str = "sdp-lookup"
+    state_dir: Path = REPO / ".local"
+    # The emulator retries a failing task at once and forever unless capped.
+    tasks_max_retries: int = 5
+    with_echo: bool = False
+    demo_sdp_records: int = 2000
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def on_free_ports(cls, state_dir: Path, **overrides) -> StackConfig:
+        ports = {
+            name: free_port()
+            for name in ("site_port", "firestore_port", "storage_port", "front_port", "tasks_port")
+        }
+        return cls(state_dir=state_dir, **ports, **overrides)
+
+
+def tasks_emulator_executable() -> str:
+    configured = os.environ.get("TASKS_EMULATOR_BIN")
+    if configured:
+        return configured
+    candidate = REPO / ".venv-tasks" / "bin" / "gcloud-tasks-emulator"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("gcloud-tasks-emulator")
+    if found:
+        return found
+    raise RuntimeError("gcloud-tasks-emulator not found: run `make setup` (it makes .venv-tasks)")
+
+
+class LocalStack:
+    def __init__(self, config: StackConfig):
+        self.config = config
+        self.processes: list[ManagedProcess] = []
+        logs = config.state_dir / "logs"
+        self.signing_key_file = config.state_dir / "local-signer.json"
+        c = config
+        self.site_url = f"http://127.0.0.1:{c.site_port}"
+        self.storage_emulator_url = f"http://127.0.0.1:{c.storage_port}"
+        self.storage_public_url = f"http://127.0.0.1:{c.front_port}"
+        self.firestore_host = f"127.0.0.1:{c.firestore_port}"
+        self.tasks_host = f"127.0.0.1:{c.tasks_port}"
+        self.queue_path = f"projects/{c.project}/locations/{c.region}/queues/{c.sdp_lookup_queue}"
+
+        self._firestore = ManagedProcess(
+            "firestore-emulator",
+            [
+                "gcloud",
+                "emulators",
+                "firestore",
+                "start",
+                f"--host-port={self.firestore_host}",
+                "--quiet",
+            ],
+            logs / "firestore.log",
+        )
+        self._storage = ManagedProcess(
+            "storage-emulator",
+            [
+                str(Path(sys.executable).with_name("gcp-storage-emulator")),
+                "start",
+                "--host=127.0.0.1",
+                f"--port={c.storage_port}",
+                "--in-memory",
+                f"--default-bucket={c.bucket}",
+            ],
+            logs / "storage.log",
+        )
+        self._front = ManagedProcess(
+            "storage-front",
+            [
+                sys.executable,
+                "-m",
+                "shared.localdev.storage_front",
+                f"--port={c.front_port}",
+                f"--emulator-url={self.storage_emulator_url}",
+                f"--service-account-file={self.signing_key_file}",
+                f"--allowed-origin={self.site_url}",
+                f"--finalize-url={self.site_url}/api/ktp_uploaded",
+            ],
+            logs / "storage-front.log",
+            env={"PYTHONPATH": str(REPO)},
+        )
+        self._tasks = ManagedProcess(
+            "tasks-emulator",
+            [
+                tasks_emulator_executable(),
+                "start",
+                f"--port={c.tasks_port}",
+                f"--max-retries={c.tasks_max_retries}",
+                f"--default-queue={self.queue_path}",
+            ],
+            logs / "tasks.log",
+            env={"PYTHONWARNINGS": "ignore"},
+        )
+        gateway_command = [sys.executable, "-m", "shared.localdev.gateway", f"--port={c.site_port}"]
+        if c.with_echo:
+            gateway_command.append("--with-echo")
+        self._gateway = ManagedProcess(
+            "gateway", gateway_command, logs / "gateway.log", env=self.function_env()
+        )
+
+    def function_env(self) -> dict[str, str]:
+        """What each function gets: the same variables a cloud deployment sets, in local mode."""
+        c = self.config
+        return {
+            "PYTHONPATH": str(REPO),
+            "REMISI_MODE": "local",
+            "GOOGLE_CLOUD_PROJECT": c.project,
+            "REMISI_REGION": c.region,
+            "KTP_BUCKET": c.bucket,
+            "SDP_LOOKUP_QUEUE": c.sdp_lookup_queue,
+            "SDP_LOOKUP_URL": f"{self.site_url}/api/sdp_lookup",
+            "FIRESTORE_EMULATOR_HOST": self.firestore_host,
+            "STORAGE_EMULATOR_HOST": self.storage_emulator_url,
+            "CLOUD_TASKS_EMULATOR_HOST": self.tasks_host,
+            "STORAGE_PUBLIC_URL": self.storage_public_url,
+            "LOCAL_SIGNING_KEY_FILE": str(self.signing_key_file),
+            "SDP_DEMO_RECORDS": str(c.demo_sdp_records),
+            **c.extra_env,
+        }
+
+    def start(self) -> None:
+        c = self.config
+        busy = [
+            p
+            for p in (c.site_port, c.firestore_port, c.storage_port, c.front_port, c.tasks_port)
+            if not port_is_free(p)
+        ]
+        if busy:
+            raise RuntimeError(f"ports already in use: {busy} (another stack running?)")
+        ensure_local_service_account(self.signing_key_file)
+        try:
+            # The slow ones (Java, gcloud) first, and all of them before waiting on any.
+            for process in (self._firestore, self._storage, self._tasks):
+                process.start()
+                self.processes.append(process)
+            self._storage.wait_ready(
+                lambda: requests.get(self.storage_emulator_url + "/", timeout=1).ok, 60
+            )
+            self._front.start()
+            self.processes.append(self._front)
+            self._firestore.wait_ready(
+                lambda: requests.get(f"http://{self.firestore_host}/", timeout=1).ok, 90
+            )
+            self._tasks.wait_ready(self._queue_exists, 60)
+            self._front.wait_ready(
+                lambda: requests.options(self.storage_public_url + "/", timeout=1) is not None, 30
+            )
+            self._gateway.start()
+            self.processes.append(self._gateway)
+            self._gateway.wait_ready(
+                lambda: requests.get(self.site_url + "/api/submit", timeout=2).status_code == 405,
+                90,
+            )
+        except BaseException:
+            self.stop()
+            raise
+
+    def _queue_exists(self) -> bool:
+        from shared.adapters.cloud_tasks_queue import emulator_client
+
+        client = emulator_client(self.tasks_host)
+        return client.get_queue(name=self.queue_path, timeout=2).name == self.queue_path
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()
+
+    def describe(self) -> str:
+        return "\n".join(
+            [
+                "Layanan Informasi Remisi — local stack is up",
+                f"  site and API       {self.site_url}/  (functions at /api/<name>)",
+                f"  Firestore emulator {self.firestore_host}",
+                f"  storage emulator   {self.storage_emulator_url}  (browser uploads via "
+                f"{self.storage_public_url})",
+                f"  Cloud Tasks        {self.tasks_host}  queue {self.queue_path}",
+                f"  logs               {self.config.state_dir / 'logs'}",
+                "Press Ctrl-C to stop everything.",
+            ]
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Start the whole system locally.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("REMISI_PORT", 8080)))
+    parser.add_argument("--with-echo", action="store_true")
+    args = parser.parse_args(argv)
+
+    stack = LocalStack(StackConfig(site_port=args.port, with_echo=args.with_echo))
+    stopping = threading.Event()
+
+    def request_stop(signum, frame):
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print("Starting the local stack (emulators, functions, site)…", flush=True)
+    stack.start()
+    print(stack.describe(), flush=True)
+    try:
+        while not stopping.wait(1.0):
+            dead = [p.name for p in stack.processes if p.process.poll() is not None]
+            if dead:
+                print(f"stopped unexpectedly: {', '.join(dead)}; see the logs", file=sys.stderr)
+                return 1
+    finally:
+        print("Stopping…", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

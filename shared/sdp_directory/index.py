@@ -104,13 +104,13 @@ class SdpIndex:
         self.reg_order = arrays["reg_order"]
         self.block_off = arrays["block_off"]
         self._record_blob = record_blob
-        self._block_cache: dict[int, list] = {}
         count = len(self.record_var_off) - 1
         # rare tokens tell people apart; "muhammad" or "siti" hardly do
         df = np.diff(self.post_off).astype(np.float32)
         self.idf = np.log((count + 1) / (df + 1)).astype(np.float32) + 1.0
         self.max_idf = float(math.log(count + 1) + 1.0)
         self.vocab_id = {token: i for i, token in enumerate(vocab)}
+        self.initials = frozenset(i for i, token in enumerate(vocab) if len(token) == 1)
 
     def __len__(self) -> int:
         return len(self.record_var_off) - 1
@@ -128,14 +128,10 @@ class SdpIndex:
 
     def record(self, position: int) -> SdpRecord:
         block, within = divmod(position, RECORDS_PER_BLOCK)
-        rows = self._block_cache.get(block)
-        if rows is None:
-            start, end = int(self.block_off[block]), int(self.block_off[block + 1])
-            rows = json.loads(zlib.decompress(self._record_blob[start:end]))
-            if len(self._block_cache) > 256:
-                self._block_cache.clear()
-            self._block_cache[block] = rows
-        return SdpRecord.from_dict(rows[within])
+        start, end = int(self.block_off[block]), int(self.block_off[block + 1])
+        # one JSON document per line: only the wanted line is parsed
+        rows = zlib.decompress(self._record_blob[start:end]).split(b"\n")
+        return SdpRecord.from_dict(json.loads(rows[within]))
 
     def find_registration(self, registration_number: str) -> list[int]:
         key = registration_key(registration_number)
@@ -245,7 +241,9 @@ def serialise(records: Iterable[SdpRecord], source_name: str | None = None) -> b
 
 
 def _compress_block(rows: list[dict]) -> bytes:
-    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+    # json.dumps escapes newlines inside strings, so "\n" safely separates records
+    lines = (json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in rows)
+    return zlib.compress("\n".join(lines).encode(), 6)
 
 
 def _align(body: bytearray) -> None:

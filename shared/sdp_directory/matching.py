@@ -36,6 +36,7 @@ class MatchPolicy:
     show_floor: float = 40.0  # candidates below this are not shown at all
     token_cutoff: float = 70.0  # rapidfuzz ratio below which two words do not match
     pool: int = 60  # records rescored per query
+    pool_words_per_token: int = 12  # most similar directory words per query word, for pooling
     query_weight: float = 0.6  # share of the name score from covering the query's words
     patronym_weight: float = 0.35  # a father's name left out costs this much of a word
     initial_similarity: float = 0.75  # "M" against "Mulyadi"
@@ -174,32 +175,39 @@ def _split_variants(index: SdpIndex, query: names.NormalisedName) -> list[names.
 def _candidate_pool(
     index: SdpIndex, query: SdpQuery, similar: dict[str, dict[int, float]], policy: MatchPolicy
 ) -> list[int]:
+    # np.zeros is lazily zeroed memory: cheap even for 300,000 records, and per call so
+    # concurrent lookups in one instance never share a scratch array
     total = np.zeros(len(index), dtype=np.float32)
-    best = np.empty(len(index), dtype=np.float32)
+    touched: list[np.ndarray] = []
     for matches in similar.values():
-        if not matches:
-            continue
-        best.fill(0.0)
-        for vocab_id, similarity in matches.items():
+        strongest = sorted(matches.items(), key=lambda item: -item[1])
+        for vocab_id, similarity in strongest[: policy.pool_words_per_token]:
             postings = index.postings(vocab_id)
-            weight = np.float32(similarity * index.idf[vocab_id])
-            best[postings] = np.maximum(best[postings], weight)
-        total += best
-    chosen: list[int] = []
-    hits = int(np.count_nonzero(total))
-    if hits:
-        take = min(policy.pool, hits)
-        top = np.argpartition(-total, take - 1)[:take]
-        chosen = top[np.argsort(-total[top], kind="stable")].tolist()
-    if query.birth_date and hits:
-        # a weaker name match with the right birth date deserves a look
-        same_birth = np.flatnonzero((index.birth == date_to_int(query.birth_date)) & (total > 0))
-        if len(same_birth):
-            strongest = same_birth[np.argsort(-total[same_birth])[:20]]
-            chosen += [p for p in strongest.tolist() if p not in set(chosen)]
+            total[postings] += np.float32(similarity * index.idf[vocab_id])
+            touched.append(postings)
+    chosen: dict[int, None] = {}
+    if touched:
+        ids = np.concatenate(touched)
+        scores = total[ids]
+        # a record appears once per matching word: take enough to fill the pool after dedup
+        take = min(len(ids), policy.pool * 4)
+        top = np.argpartition(-scores, take - 1)[:take]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        for position in ids[top].tolist():
+            chosen.setdefault(position, None)
+            if len(chosen) >= policy.pool:
+                break
+        if query.birth_date:
+            # a weaker name match with the right birth date deserves a look
+            same_birth = ids[index.birth[ids] == date_to_int(query.birth_date)]
+            if len(same_birth):
+                strongest_birth = same_birth[np.argsort(-total[same_birth])[:20]]
+                for position in strongest_birth.tolist():
+                    chosen.setdefault(position, None)
     if query.registration_number:
-        chosen += [p for p in index.find_registration(query.registration_number) if p not in chosen]
-    return chosen
+        for position in index.find_registration(query.registration_number):
+            chosen.setdefault(position, None)
+    return list(chosen)
 
 
 # --- stage 2: rescoring ----------------------------------------------------------------------
@@ -260,8 +268,13 @@ def _name_match(
 ) -> _NameMatch:
     pairs = []
     for i, q in enumerate(query_tokens):
+        known = similar.get(q, {})
         for j, vocab_id in enumerate(record_tokens):
-            similarity = _token_similarity(index, q, vocab_id, similar, policy)
+            similarity = known.get(vocab_id)
+            if similarity is None:
+                if len(q) > 1 and vocab_id not in index.initials:
+                    continue
+                similarity = _token_similarity(index, q, vocab_id, similar, policy)
             if similarity > 0:
                 pairs.append((similarity, i, j))
     pairs.sort(reverse=True)

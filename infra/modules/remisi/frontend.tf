@@ -1,0 +1,24 @@
+module "frontend" {
+  source               = "../https_frontend"
+  project_id           = var.project_id
+  name_prefix          = local.name
+  domain               = var.domain
+  site_bucket_name     = "${var.project_id}-site"
+  site_bucket_location = var.region
+  site_dir             = "${local.repo_root}/static_site"
+  force_destroy_site   = !var.deletion_protection
+
+  # Public functions by path. The status page's function joins here when it exists.
+  api_backends = {
+    "/api/submit" = { service = module.fn_submit.service, region = var.region }
+  }
+
+  # Cloud Armor, per client IP, on every API backend. The status rule is live as soon as the
+  # status function is added to api_backends above.
+  rate_limits = {
+    submit = { priority = 1000, path = "/api/submit", count = var.submit_requests_per_minute, interval_seconds = 60 }
+    status = { priority = 1100, path = "/api/status", count = var.status_requests_per_minute, interval_seconds = 60 }
+  }
+
+  depends_on = [module.services]
+}

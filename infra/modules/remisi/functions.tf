@@ -1,0 +1,90 @@
+# One module block per entry point in functions/main.py. A new function is one more block:
+# name, entry point, its service account (service_accounts.tf), who may call it.
+
+locals {
+  function_common = {
+    project_id            = var.project_id
+    region                = var.region
+    source_bucket         = google_storage_bucket.function_source.name
+    source_object         = google_storage_bucket_object.function_source.name
+    build_service_account = google_service_account.build.id
+  }
+}
+
+module "fn_submit" {
+  source                = "../cloud_function"
+  project_id            = local.function_common.project_id
+  region                = local.function_common.region
+  source_bucket         = local.function_common.source_bucket
+  source_object         = local.function_common.source_object
+  build_service_account = local.function_common.build_service_account
+  labels                = local.labels
+
+  name                  = "submit"
+  entry_point           = "submit"
+  description           = "POST /api/submit: the form; answers with the tracking code and a signed upload URL."
+  service_account_email = google_service_account.submit.email
+  environment           = local.function_environment
+  public                = true
+  max_instances         = var.submit_max_instances
+
+  depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
+}
+
+module "fn_ktp_uploaded" {
+  source                = "../cloud_function"
+  project_id            = local.function_common.project_id
+  region                = local.function_common.region
+  source_bucket         = local.function_common.source_bucket
+  source_object         = local.function_common.source_object
+  build_service_account = local.function_common.build_service_account
+  labels                = local.labels
+
+  name                  = "ktp-uploaded"
+  entry_point           = "ktp_uploaded"
+  description           = "Storage finalize on the KTP bucket: checks the file, queues the SDP lookup."
+  service_account_email = google_service_account.ktp_uploaded.email
+  environment           = local.function_environment
+  invoker_members       = ["serviceAccount:${google_service_account.ktp_trigger.email}"]
+  memory                = "512Mi"
+  cpu                   = "0.333"
+  timeout_seconds       = 120
+
+  event_trigger = {
+    event_type            = "google.cloud.storage.object.v1.finalized"
+    filters               = { bucket = module.ktp_bucket.name }
+    service_account_email = google_service_account.ktp_trigger.email
+  }
+
+  depends_on = [
+    module.services,
+    google_project_iam_member.build_logs,
+    google_project_iam_member.build_images,
+    google_project_iam_member.build_source,
+    google_project_iam_member.gcs_agent_publisher,
+    google_project_iam_member.ktp_trigger_receiver,
+  ]
+}
+
+module "fn_sdp_lookup" {
+  source                = "../cloud_function"
+  project_id            = local.function_common.project_id
+  region                = local.function_common.region
+  source_bucket         = local.function_common.source_bucket
+  source_object         = local.function_common.source_object
+  build_service_account = local.function_common.build_service_account
+  labels                = local.labels
+
+  name                  = "sdp-lookup"
+  entry_point           = "sdp_lookup"
+  description           = "Cloud Tasks target: ranks SDP candidates. Only tasks-invoker may call it."
+  service_account_email = google_service_account.sdp_lookup.email
+  environment           = local.function_environment
+  invoker_members       = ["serviceAccount:${google_service_account.tasks_invoker.email}"]
+  expected_url          = local.sdp_lookup_url
+  memory                = "1Gi"
+  cpu                   = "0.583"
+  timeout_seconds       = 300
+
+  depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
+}

@@ -1,0 +1,80 @@
+# The whole service in one project: what each environment (staging, production) instantiates.
+
+locals {
+  name      = "remisi-${var.environment}"
+  repo_root = abspath("${path.module}/../../..")
+  labels = {
+    service     = "layanan-informasi-remisi"
+    environment = var.environment
+  }
+  site_origin = "https://${var.domain}"
+
+  # The cloudfunctions.net URL of sdp-lookup, known before it is deployed: Cloud Tasks sends
+  # lookups there, and the function checks it as the OIDC audience (a postcondition in the
+  # function module fails the apply if the deployed URL differs).
+  sdp_lookup_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/sdp-lookup"
+
+  # Every cloud-required row of shared.config.SETTINGS, for every function (the code refuses to
+  # start without them). tests/infra holds this map against the code.
+  function_environment = {
+    REMISI_MODE             = "cloud"
+    GOOGLE_CLOUD_PROJECT    = var.project_id
+    REMISI_REGION           = var.region
+    KTP_BUCKET              = module.ktp_bucket.name
+    SDP_LOOKUP_QUEUE        = module.sdp_lookup_queue.name
+    SDP_LOOKUP_URL          = local.sdp_lookup_url
+    TASKS_SERVICE_ACCOUNT   = google_service_account.tasks_invoker.email
+    SIGNING_SERVICE_ACCOUNT = google_service_account.submit.email
+    UPLOAD_URL_MINUTES      = "15"
+  }
+}
+
+module "services" {
+  source     = "../project_services"
+  project_id = var.project_id
+  services = [
+    "artifactregistry.googleapis.com",
+    "billingbudgets.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
+    "cloudscheduler.googleapis.com",
+    "cloudtasks.googleapis.com",
+    "compute.googleapis.com",
+    "eventarc.googleapis.com",
+    "firestore.googleapis.com",
+    "iam.googleapis.com",
+    "iamcredentials.googleapis.com", # signBlob for the V4 upload URLs
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
+    "pubsub.googleapis.com", # Eventarc's transport for storage events
+    "run.googleapis.com",
+    "secretmanager.googleapis.com",
+    "storage.googleapis.com",
+  ]
+}
+
+module "firestore" {
+  source     = "../firestore"
+  project_id = var.project_id
+  location   = var.region
+
+  composite_indexes = {
+    # FirestoreRequestRepository.list_by_status: status == X, status_entered_at < T, ordered.
+    requests_by_status_age = {
+      collection = "requests"
+      fields = [
+        { field_path = "status", order = "ASCENDING" },
+        { field_path = "status_entered_at", order = "ASCENDING" },
+      ]
+    }
+  }
+
+  ttl_field       = "purge_after"
+  ttl_collections = ["requests", "tracking_codes", "idempotency_keys"]
+
+  point_in_time_recovery = var.firestore_point_in_time_recovery
+  delete_protection      = var.deletion_protection
+
+  depends_on = [module.services]
+}

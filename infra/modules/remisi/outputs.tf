@@ -1,0 +1,42 @@
+output "load_balancer_ip" {
+  description = "Create a DNS A record DOMAIN -> this address; the certificate becomes ACTIVE after."
+  value       = module.frontend.ip_address
+}
+
+output "site_url" {
+  value = local.site_origin
+}
+
+output "site_bucket" {
+  value = module.frontend.site_bucket
+}
+
+output "ktp_bucket" {
+  value = module.ktp_bucket.name
+}
+
+output "sdp_snapshot_bucket" {
+  value = google_storage_bucket.sdp_snapshots.name
+}
+
+output "function_urls" {
+  value = {
+    submit       = module.fn_submit.url
+    ktp_uploaded = module.fn_ktp_uploaded.url
+    sdp_lookup   = module.fn_sdp_lookup.url
+  }
+}
+
+output "service_accounts" {
+  value = {
+    submit        = google_service_account.submit.email
+    ktp_uploaded  = google_service_account.ktp_uploaded.email
+    sdp_lookup    = google_service_account.sdp_lookup.email
+    tasks_invoker = google_service_account.tasks_invoker.email
+  }
+}
+
+output "secrets" {
+  description = "Secret ids whose values the administrator adds (README: Secrets)."
+  value       = [for s in google_secret_manager_secret.this : s.secret_id]
+}

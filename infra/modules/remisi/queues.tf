@@ -1,0 +1,46 @@
+# Cloud Tasks queues. Queue ids are what the code is configured with (SDP_LOOKUP_QUEUE).
+
+module "sdp_lookup_queue" {
+  source     = "../tasks_queue"
+  project_id = var.project_id
+  region     = var.region
+  name       = "sdp-lookup"
+
+  # services.SDP_ATTEMPTS_BEFORE_MANUAL = 3: on the 3rd attempt with SDP down the code hands the
+  # request to an operator instead of failing, so at least 3 attempts must happen. The extra
+  # attempts cover other transient failures (Firestore, cold starts).
+  max_attempts       = 5
+  min_backoff        = "10s"
+  max_backoff        = "300s"
+  max_doublings      = 4
+  max_retry_duration = "0s"
+
+  # Polite to an SDP web service; a snapshot lookup is cheap either way.
+  max_dispatches_per_second = 5
+  max_concurrent_dispatches = 10
+
+  enqueuer_members = ["serviceAccount:${google_service_account.ktp_uploaded.email}"]
+
+  depends_on = [module.services]
+}
+
+# For the messaging issue (email + WhatsApp dispatch). No enqueuer yet: the dispatch function
+# and the operator's decision do not exist; grant cloudtasks.enqueuer when they do.
+module "dispatch_queue" {
+  source     = "../tasks_queue"
+  project_id = var.project_id
+  region     = var.region
+  name       = "dispatch"
+
+  max_attempts       = 10
+  min_backoff        = "30s"
+  max_backoff        = "3600s"
+  max_doublings      = 5
+  max_retry_duration = "86400s"
+
+  # WhatsApp Cloud API and SendGrid throttle per number / per account (130429, HTTP 429).
+  max_dispatches_per_second = 10
+  max_concurrent_dispatches = 20
+
+  depends_on = [module.services]
+}

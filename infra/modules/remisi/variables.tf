@@ -1,0 +1,83 @@
+variable "project_id" {
+  description = "One project per environment (staging, production)."
+  type        = string
+}
+
+variable "environment" {
+  description = "staging or production; used in names and labels."
+  type        = string
+
+  validation {
+    condition     = contains(["staging", "production"], var.environment)
+    error_message = "environment is staging or production."
+  }
+}
+
+variable "region" {
+  description = "Region of every regional resource; Jakarta keeps personal data in Indonesia."
+  type        = string
+  default     = "asia-southeast2"
+}
+
+variable "domain" {
+  description = "Public host name of the service (the QR code's link), e.g. remisi.example.go.id."
+  type        = string
+}
+
+variable "alert_emails" {
+  type = list(string)
+}
+
+variable "billing_account" {
+  type = string
+}
+
+variable "budget_amount" {
+  type = number
+}
+
+variable "budget_currency" {
+  type    = string
+  default = "IDR"
+}
+
+variable "retention_days" {
+  description = "Days a KTP file is kept; matches shared.adapters.records.RETENTION (Firestore documents' purge_after)."
+  type        = number
+  default     = 90
+}
+
+variable "sdp_snapshot_bucket_name" {
+  description = "Bucket of imported SDP snapshots (the SDP directory's index objects), readable by sdp-lookup only. Default: PROJECT-sdp-snapshots."
+  type        = string
+  default     = null
+}
+
+variable "submit_requests_per_minute" {
+  description = "Per-IP limit on /api/submit. Mobile carriers put many phones behind one IP (CGNAT): keep it generous."
+  type        = number
+  default     = 30
+}
+
+variable "status_requests_per_minute" {
+  description = "Per-IP limit on /api/status (tracking-code lookups): low enough to make guessing codes pointless."
+  type        = number
+  default     = 20
+}
+
+variable "submit_max_instances" {
+  description = "Upper bound for the form's surge days (17 August, religious holidays)."
+  type        = number
+  default     = 20
+}
+
+variable "deletion_protection" {
+  description = "Protect Firestore and refuse to delete non-empty buckets on destroy. Turn off only to tear down."
+  type        = bool
+  default     = true
+}
+
+variable "firestore_point_in_time_recovery" {
+  type    = bool
+  default = false
+}

@@ -1,0 +1,10 @@
+terraform {
+  required_providers {
+    google = {
+      source = "hashicorp/google"
+    }
+    archive = {
+      source = "hashicorp/archive"
+    }
+  }
+}

@@ -87,9 +87,18 @@ def main(argv: list[str] | None = None) -> None:
         build_fixture(args.records, args.seed, args.queries)
         return
     if args.rebuild or not index_path.exists() or not queries_path.exists():
-        command = [sys.executable, "-m", "shared.sdp_directory.bench", "--build-only",
-                   "--records", str(args.records), "--seed", str(args.seed),
-                   "--queries", str(args.queries)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "shared.sdp_directory.bench",
+            "--build-only",
+            "--records",
+            str(args.records),
+            "--seed",
+            str(args.seed),
+            "--queries",
+            str(args.queries),
+        ]
         subprocess.run(command, check=True)  # noqa: S603 - our own module, fixed arguments
 
     import_started = time.perf_counter()
@@ -124,16 +133,24 @@ def main(argv: list[str] | None = None) -> None:
     p50 = statistics.median(timings)
     p99 = timings[math.ceil(0.99 * len(timings)) - 1]  # nearest rank
     peak = rss_mb("VmHWM")
-    print(f"index blob: {index_path.stat().st_size / 1e6:.1f} MB, records {len(index)}, "
-          f"vocabulary {len(index.vocab)} words")  # fmt: skip
+    print(
+        f"index blob: {index_path.stat().st_size / 1e6:.1f} MB, records {len(index)}, "
+        f"vocabulary {len(index.vocab)} words"
+    )
     print(f"imports: {imported - import_started:.2f} s (not part of load_s)")
-    print(f"load: {load_s:.3f} s; RSS before load {baseline:.0f} MB, after {after_load:.0f} MB, "
-          f"peak {peak:.0f} MB")  # fmt: skip
-    print(f"{len(timings)} lookups: mean {statistics.fmean(timings):.2f} ms, p50 {p50:.2f} ms, "
-          f"p90 {timings[int(0.9 * len(timings)) - 1]:.2f} ms, p99 {p99:.2f} ms, "
-          f"max {timings[-1]:.2f} ms")  # fmt: skip
-    print(f"records={len(index)} p50_ms={p50:.2f} p99_ms={p99:.2f} load_s={load_s:.3f} "
-          f"rss_mb={peak:.0f}")  # fmt: skip
+    print(
+        f"load: {load_s:.3f} s; RSS before load {baseline:.0f} MB, after {after_load:.0f} MB, "
+        f"peak {peak:.0f} MB"
+    )
+    print(
+        f"{len(timings)} lookups: mean {statistics.fmean(timings):.2f} ms, p50 {p50:.2f} ms, "
+        f"p90 {timings[int(0.9 * len(timings)) - 1]:.2f} ms, p99 {p99:.2f} ms, "
+        f"max {timings[-1]:.2f} ms"
+    )
+    print(
+        f"records={len(index)} p50_ms={p50:.2f} p99_ms={p99:.2f} load_s={load_s:.3f} "
+        f"rss_mb={peak:.0f}"
+    )
 
 
 if __name__ == "__main__":

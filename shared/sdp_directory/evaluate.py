@@ -56,8 +56,11 @@ def labelled_queries(
         if "alias" in chosen and not record.aliases:
             chosen = tuple(k for k in chosen if k != "alias") or ("typo",)
         name = perturbed_query_name(rng, record, list(chosen))
-        out.append(LabelledQuery(_with_helpers(rng, name, record, upts), record.registration_number,
-                                 chosen))  # fmt: skip
+        out.append(
+            LabelledQuery(
+                _with_helpers(rng, name, record, upts), record.registration_number, chosen
+            )
+        )
 
     known_names = {v.tokens for r in records for v in normalise_name(r.name, r.aliases).variants}
     while len(out) < present + absent:
@@ -156,16 +159,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--absent", type=int, default=1_000)
     parser.add_argument("--show-errors", type=int, default=10)
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KNOB=VALUE",
+        "--set",
+        action="append",
+        default=[],
+        metavar="KNOB=VALUE",
         help="override a MatchPolicy knob while tuning, e.g. --set good_match=82",
-    )  # fmt: skip
+    )
     parser.add_argument("--sweep", action="store_true", help="print recall/absent per threshold")
     args = parser.parse_args(argv)
     overrides = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
     policy = MatchPolicy(**{k: int(v) if k == "pool" else v for k, v in overrides.items()})
     result = evaluate(args.records, args.seed, args.present, args.absent, policy)
-    print(f"seed={args.seed} records={args.records} present_queries={args.present} "
-          f"absent_queries={args.absent} good_match>={policy.good_match}")  # fmt: skip
+    print(
+        f"seed={args.seed} records={args.records} present_queries={args.present} "
+        f"absent_queries={args.absent} good_match>={policy.good_match}"
+    )
     print(f"top-1 recall (good match): {result['top1']:.4f}")
     print(f"top-3 recall (good match): {result['top3']:.4f}")
     print(f"top-3 recall (any score):  {result['top3_any']:.4f}")

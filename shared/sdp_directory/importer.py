@@ -159,8 +159,9 @@ def parse_remission_history(text: str) -> tuple[RemissionEntry, ...]:
         if stage not in ("I", "II"):
             raise ValueError(f"{label}: tahap {stage!r} harus I atau II")
         amount = Period.parse(amount_text)
-        entries.append(RemissionEntry(int(year_text), kind, amount, holiday_name, stage,
-                                      decree or None))  # fmt: skip
+        entries.append(
+            RemissionEntry(int(year_text), kind, amount, holiday_name, stage, decree or None)
+        )
     return tuple(entries)
 
 
@@ -344,8 +345,10 @@ def read_export(data: bytes, source_name: str) -> ImportResult:
         elif suffix in (".csv", ".txt"):
             header, rows = _csv_rows(data)
         else:
-            raise UnusableFile(f"jenis berkas {suffix or '(tanpa akhiran)'} tidak didukung; "
-                               "gunakan .csv atau .xlsx")  # fmt: skip
+            raise UnusableFile(
+                f"jenis berkas {suffix or '(tanpa akhiran)'} tidak didukung; "
+                "gunakan .csv atau .xlsx"
+            )
         return parse_rows(header, rows, source_name)
     except UnusableFile as error:
         result = ImportResult(source_name=source_name, file_unusable=True)

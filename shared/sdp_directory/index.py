@@ -85,8 +85,14 @@ class SnapshotInfo:
 class SdpIndex:
     """Read-only arrays over one snapshot; see `build_index` and `load_index`."""
 
-    def __init__(self, info: SnapshotInfo, arrays: dict[str, np.ndarray], vocab: list[str],
-                 upts: list[str], record_blob: memoryview):  # fmt: skip
+    def __init__(
+        self,
+        info: SnapshotInfo,
+        arrays: dict[str, np.ndarray],
+        vocab: list[str],
+        upts: list[str],
+        record_blob: memoryview,
+    ):
         self.info = info
         self.vocab = vocab
         self.upts = upts
@@ -228,8 +234,10 @@ def serialise(records: Iterable[SdpRecord], source_name: str | None = None) -> b
     for name, array in arrays.items():
         _align(body)
         info["sections"][name] = {
-            "offset": len(body), "length": len(array), "dtype": array.dtype.str
-        }  # fmt: skip
+            "offset": len(body),
+            "length": len(array),
+            "dtype": array.dtype.str,
+        }
         body += array.tobytes()
     for name, data in texts.items():
         info["sections"][name] = {"offset": len(body), "length": len(data), "dtype": "bytes"}

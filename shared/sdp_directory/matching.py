@@ -225,8 +225,9 @@ def _best_name_match(
     for record_tokens, patronym_start, is_alias in index.variants(position):
         best_here = _NameMatch()
         for variant in query.variants:
-            match = _name_match(index, variant.tokens, record_tokens, patronym_start, similar,
-                                policy)  # fmt: skip
+            match = _name_match(
+                index, variant.tokens, record_tokens, patronym_start, similar, policy
+            )
             match.is_alias = is_alias
             match.merged = match.merged or variant.is_split
             if is_alias:
@@ -329,10 +330,14 @@ def _name_match(
             if ratio >= 90:
                 merged_score = ratio * 0.97 - (0 if end == len(record_tokens) else 3)
                 if merged_score > result.score:
-                    result = _NameMatch(score=merged_score, variant_tokens=record_tokens,
-                                        merged=True, typo=ratio < 100,
-                                        only_patronym_missing=end < len(record_tokens),
-                                        record_words_missing=end < len(record_tokens))  # fmt: skip
+                    result = _NameMatch(
+                        score=merged_score,
+                        variant_tokens=record_tokens,
+                        merged=True,
+                        typo=ratio < 100,
+                        only_patronym_missing=end < len(record_tokens),
+                        record_words_missing=end < len(record_tokens),
+                    )
     return result
 
 

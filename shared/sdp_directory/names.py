@@ -49,8 +49,23 @@ PATRONYM_MARKERS = frozenset({"bin", "binti", "bt", "bte", "binte", "bint"})
 ALIAS_SPLIT = re.compile(r"\b(?:alias|als)\b\.?|@|/|\(|\)")
 
 VARIANTS = {
-    "muhammad": ("muhamad", "mohamad", "mohamed", "muhamed", "mukhamad", "mokhamad", "mohd",
-                 "moh", "mokh", "mukh", "muh", "mhd", "mhmd", "md", "m"),
+    "muhammad": (
+        "muhamad",
+        "mohamad",
+        "mohamed",
+        "muhamed",
+        "mukhamad",
+        "mokhamad",
+        "mohd",
+        "moh",
+        "mokh",
+        "mukh",
+        "muh",
+        "mhd",
+        "mhmd",
+        "md",
+        "m",
+    ),
     "ahmad": ("akhmad", "ahmat", "akhmat", "ahmed", "amad"),
     "abdul": ("abd", "abdoel"),
     "nur": ("nor", "nour", "noer"),
@@ -65,7 +80,7 @@ VARIANTS = {
     "rizki": ("rizky", "rizqi", "rezki", "rezky", "risky", "riski"),
     "dewi": ("dewy",),
     "eko": ("echo",),
-}  # fmt: skip
+}
 VARIANT_OF = {variant: canonical for canonical, group in VARIANTS.items() for variant in group}
 
 # Old-spelled words that carry j=y without any other old-spelling marker.

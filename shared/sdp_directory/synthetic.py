@@ -184,14 +184,26 @@ def remission_history(
         if is_umum and not is_child and when.year % 10 == 5:
             # remisi dasawarsa: 1/12 of the sentence, at most three months
             dasawarsa = Period(0, min(sentence.approx_days // 12, 90)).normalised()
-            entries.append(RemissionEntry(when.year, RemissionKind.DASAWARSA, dasawarsa,
-                                          decree_number=_decree(rng, when.year, True)))  # fmt: skip
+            entries.append(
+                RemissionEntry(
+                    when.year,
+                    RemissionKind.DASAWARSA,
+                    dasawarsa,
+                    decree_number=_decree(rng, when.year, True),
+                )
+            )
             total = total + dasawarsa
         if is_umum and not is_child and rng.random() < 0.05:
             share = rng.choice((2, 3))  # ½ for a pemuka, ⅓ for other merit
             extra = Period(0, amount.approx_days // share).normalised()
-            entries.append(RemissionEntry(when.year, RemissionKind.TAMBAHAN, extra,
-                                          decree_number=_decree(rng, when.year, True)))  # fmt: skip
+            entries.append(
+                RemissionEntry(
+                    when.year,
+                    RemissionKind.TAMBAHAN,
+                    extra,
+                    decree_number=_decree(rng, when.year, True),
+                )
+            )
             total = total + extra
         if stage == "II":
             break
@@ -270,12 +282,18 @@ def person_name(
 
 
 BANTEN_UPTS = (
-    "Lapas Kelas I Tangerang", "Lapas Kelas IIA Serang", "Lapas Kelas IIA Cilegon",
-    "Lapas Kelas IIB Rangkasbitung", "Lapas Kelas III Pandeglang",
-    "Lapas Pemuda Kelas IIA Tangerang", "Lapas Perempuan Kelas IIA Tangerang",
-    "Rutan Kelas I Tangerang", "Rutan Kelas IIB Serang", "Rutan Kelas IIB Pandeglang",
+    "Lapas Kelas I Tangerang",
+    "Lapas Kelas IIA Serang",
+    "Lapas Kelas IIA Cilegon",
+    "Lapas Kelas IIB Rangkasbitung",
+    "Lapas Kelas III Pandeglang",
+    "Lapas Pemuda Kelas IIA Tangerang",
+    "Lapas Perempuan Kelas IIA Tangerang",
+    "Rutan Kelas I Tangerang",
+    "Rutan Kelas IIB Serang",
+    "Rutan Kelas IIB Pandeglang",
     "LPKA Kelas I Tangerang",
-)  # fmt: skip
+)
 
 
 def upt_names(count: int, rng: random.Random) -> list[str]:
@@ -352,8 +370,7 @@ def generate_record(rng: random.Random, serial: int, upts: list[str], as_of: dat
     start = as_of - timedelta(days=served)
     start = max(start, date(FIRST_YEAR, 1, 1))
     expiry = add_months(start, sentence.months) + timedelta(days=sentence.days)
-    entries = remission_history(rng, start, sentence, religion, status is CustodyStatus.ANAK,
-                                as_of)  # fmt: skip
+    entries = remission_history(rng, start, sentence, religion, status is CustodyStatus.ANAK, as_of)
     total = total_of(entries)
     two_thirds = start + timedelta(days=round((expiry - start).days * 2 / 3))
     program = "CB" if sentence.months < 12 else "PB"
@@ -453,9 +470,13 @@ def _variant(rng: random.Random, word: str) -> str:
     if lowered in swaps:
         return swaps[lowered]
     modern = (
-        word.replace("oe", "u").replace("Oe", "U").replace("dj", "j").replace("Dj", "J")
-        .replace("tj", "c").replace("Tj", "C")
-    )  # fmt: skip
+        word.replace("oe", "u")
+        .replace("Oe", "U")
+        .replace("dj", "j")
+        .replace("Dj", "J")
+        .replace("tj", "c")
+        .replace("Tj", "C")
+    )
     if modern != word:
         return modern
     if "y" in word and rng.random() < 0.5:

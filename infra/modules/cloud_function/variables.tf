@@ -62,7 +62,7 @@ variable "secrets" {
 }
 
 variable "public" {
-  description = "Reached through the HTTPS load balancer by anyone (ingress internal + load balancer, invoker allUsers)."
+  description = "Reached through the HTTPS load balancer by anyone (ingress: internal + load balancer; anyone may invoke)."
   type        = bool
   default     = false
 }

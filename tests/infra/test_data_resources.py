@@ -1,0 +1,283 @@
+"""Queues, Firestore and buckets agree with what the code names, queries and expects."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from shared.adapters import firestore_repository
+from shared.adapters.records import RETENTION, to_document
+from shared.config import SETTINGS
+from shared.domain.model import KtpContentType
+from shared.service_layer import services
+from tests.fakes import FixedClock, fake_dependencies
+from tests.infra.tf import ROOT, attr, blocks, module_config, stack
+from tests.samples import form_payload
+
+# Queues declared before the code that uses them exists, and which issue brings that code.
+DECLARED_AHEAD = {"dispatch": "messaging: email and WhatsApp dispatch"}
+
+
+def queues() -> dict[str, dict]:
+    return stack().modules_from("../tasks_queue")
+
+
+def seconds(duration: str) -> float:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)s", duration)
+    assert match, f"durations are written as '<n>s', got {duration!r}"
+    return float(match[1])
+
+
+# --- Cloud Tasks ------------------------------------------------------------------------------
+
+
+def test_queue_settings_name_declared_queues():
+    names = {attr(q, "name"): key for key, q in queues().items()}
+    queue_settings = [s for s in SETTINGS if s.env.endswith("_QUEUE")]
+    assert queue_settings, "shared.config has no *_QUEUE setting any more?"
+    for setting in queue_settings:
+        # The local default is the queue id the code and its tests use everywhere.
+        assert setting.local_default in names, f"no queue {setting.local_default!r} in infra"
+    referenced = {s.local_default for s in queue_settings}
+    for name in names:
+        assert name in referenced or name in DECLARED_AHEAD, f"queue {name!r} serves nothing"
+
+
+def test_sdp_lookup_setting_carries_the_sdp_lookup_queue():
+    queue = queues()["sdp_lookup_queue"]
+    setting = next(s for s in SETTINGS if s.env == "SDP_LOOKUP_QUEUE")
+    assert attr(queue, "name") == setting.local_default == "sdp-lookup"
+
+
+def test_sdp_lookup_queue_retries_until_the_code_hands_over():
+    # With SDP down the code raises (503, retried) until the SDP_ATTEMPTS_BEFORE_MANUALth
+    # attempt, which hands the request to an operator. Fewer attempts strand the request.
+    queue = queues()["sdp_lookup_queue"]
+    attempts = attr(queue, "max_attempts")
+    assert attempts == -1 or attempts >= services.SDP_ATTEMPTS_BEFORE_MANUAL
+    assert seconds(attr(queue, "min_backoff")) >= 1
+    assert seconds(attr(queue, "max_backoff")) >= seconds(attr(queue, "min_backoff"))
+    assert attr(queue, "max_doublings") >= 1
+    duration = seconds(attr(queue, "max_retry_duration"))
+    if duration:
+        # The backoff before the hand-over attempt must fit in the retry window.
+        waits = sum(
+            min(seconds(attr(queue, "min_backoff")) * 2**i, seconds(attr(queue, "max_backoff")))
+            for i in range(services.SDP_ATTEMPTS_BEFORE_MANUAL - 1)
+        )
+        assert duration > waits
+
+
+def test_every_queue_has_retry_and_rate_limits():
+    for key, queue in queues().items():
+        for name in (
+            "max_attempts",
+            "min_backoff",
+            "max_backoff",
+            "max_doublings",
+            "max_dispatches_per_second",
+            "max_concurrent_dispatches",
+        ):
+            assert attr(queue, name) is not None, f"{key} lacks {name}"
+        assert attr(queue, "max_dispatches_per_second") > 0
+
+
+# --- Firestore --------------------------------------------------------------------------------
+
+
+def firestore() -> dict:
+    return stack().module("firestore")
+
+
+def test_ttl_covers_every_collection_the_repository_writes():
+    collections = {
+        firestore_repository.REQUESTS,
+        firestore_repository.TRACKING_CODES,
+        firestore_repository.IDEMPOTENCY_KEYS,
+    }
+    assert set(attr(firestore(), "ttl_collections")) == collections
+
+
+def test_ttl_field_is_the_one_the_code_writes():
+    deps = fake_dependencies(clock=FixedClock())
+    submitted = services.submit_request(form_payload(deps.clock.now().date()), deps)
+    document = to_document(submitted.request)
+    field = attr(firestore(), "ttl_field")
+    assert document[field] == submitted.request.created_at + RETENTION
+
+
+def test_composite_index_for_list_by_status():
+    indexes = attr(firestore(), "composite_indexes")
+    wanted = {
+        "collection": firestore_repository.REQUESTS,
+        "fields": [
+            {"field_path": "status", "order": "ASCENDING"},
+            {"field_path": "status_entered_at", "order": "ASCENDING"},
+        ],
+    }
+    assert wanted in indexes.values()
+
+
+def test_firestore_is_native_and_regional():
+    db = module_config("firestore").resource("google_firestore_database", "this")
+    assert attr(db, "type") == "FIRESTORE_NATIVE"
+    assert attr(db, "name") == "(default)"  # the code opens the default database
+    assert attr(stack().module("firestore"), "location") == "${var.region}"
+
+
+# --- buckets and retention ----------------------------------------------------------------------
+
+
+def test_ktp_retention_matches_the_documents_retention():
+    assert attr(stack().module("ktp_bucket"), "retention_days") == "${var.retention_days}"
+    assert stack().default("retention_days") == RETENTION / timedelta(days=1)
+
+
+def test_upload_lifecycle_rule_names_the_codes_upload_objects():
+    config = module_config("ktp_bucket")
+    bucket = config.resource("google_storage_bucket", "this")
+    rules = [
+        (attr(r, "action")["type"][0], attr(r, "condition"))
+        for r in blocks(bucket, "lifecycle_rule")
+    ]
+    deletes = [condition for action, condition in rules if action == "Delete"]
+    everything = [c for c in deletes if set(c) - {"__start_line__", "__end_line__"} == {"age"}]
+    assert [attr(c, "age") for c in everything] == ["${var.retention_days}"]
+
+    upload_rule = next(c for c in deletes if "matches_suffix" in c)
+    assert attr(upload_rule, "age") == "${var.upload_retention_days}"
+    assert config.default("upload_retention_days") == 1
+    prefix = attr(upload_rule, "matches_prefix")
+    suffixes = config.locals["upload_suffixes"]
+    assert '"/upload-${attempt}.${ext}"' in suffixes
+    name = services.upload_object_name("0" * 32, 7, "jpg")
+    assert any(name.startswith(p) for p in prefix) and name.endswith("/upload-7.jpg")
+    verified = services.verified_object_name("0" * 32, 7, "jpg")
+    assert not verified.endswith("/upload-7.jpg")
+    assert set(config.default("upload_extensions")) == {ct.extension for ct in KtpContentType}
+
+
+def test_bucket_names_are_distinct_and_project_scoped():
+    config = stack()
+    names = [
+        attr(config.module("ktp_bucket"), "name"),
+        attr(config.module("frontend"), "site_bucket_name"),
+        attr(config.resource("google_storage_bucket", "function_source"), "name"),
+    ]
+    assert all(n.startswith("${var.project_id}-") for n in names)
+    assert len(set(names)) == len(names)
+    sdp = attr(config.resource("google_storage_bucket", "sdp_snapshots"), "name")
+    assert "${var.project_id}-sdp-snapshots" in sdp
+
+
+# --- function source package ----------------------------------------------------------------------
+
+
+def test_function_source_has_main_at_root_next_to_shared_and_requirements():
+    archive = stack().data[("archive_file", "function_source")]
+    sources = {attr(s, "filename"): attr(s, "content") for s in blocks(archive, "source")}
+    assert sources["main.py"] == '${file("${local.repo_root}/functions/main.py")}'
+    assert sources["requirements.txt"] == '${file("${local.repo_root}/requirements.txt")}'
+    dynamic = attr(archive, "dynamic")["source"]
+    content = attr(dynamic, "content")
+    assert attr(content, "filename") == "shared/${source.value}"
+    assert stack().locals["repo_root"] == '${abspath("${path.module}/../../..")}'
+    assert (ROOT / "functions" / "main.py").is_file()
+    assert (ROOT / "shared" / "__init__.py").is_file()
+
+
+def test_runtime_requirements_exist_and_serve_functions_framework():
+    requirements = (ROOT / "requirements.txt").read_text()
+    assert re.search(r"^functions-framework==", requirements, re.M)
+
+
+def packaged_files() -> dict[str, Path]:
+    """The archive's files, by the same rule as storage.tf's `shared_files` local."""
+    rule = stack().locals["shared_files"]
+    for exclusion in ('"localdev/"', '"__pycache__"', '".pyc"'):
+        assert exclusion in rule, "storage.tf's shared_files rule changed: update this test"
+    files = {
+        "main.py": ROOT / "functions" / "main.py",
+        "requirements.txt": ROOT / "requirements.txt",
+    }
+    for path in sorted((ROOT / "shared").rglob("*")):
+        relative = path.relative_to(ROOT / "shared").as_posix()
+        if path.is_file() and not (
+            relative.startswith("localdev/")
+            or "__pycache__" in relative
+            or relative.endswith(".pyc")
+        ):
+            files[f"shared/{relative}"] = path
+    return files
+
+
+def test_packaged_source_starts_in_cloud_mode_without_the_local_stack(tmp_path):
+    for name, path in packaged_files().items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        # main.py makes its clients at import; an offline, never-used key lets them be made.
+        "GOOGLE_APPLICATION_CREDENTIALS": str(_fake_service_account_key(tmp_path.parent)),
+        "FUNCTION_TARGET": "submit",
+        "REMISI_MODE": "cloud",
+        "GOOGLE_CLOUD_PROJECT": "p",
+        "REMISI_REGION": "asia-southeast2",
+        "KTP_BUCKET": "p-ktp",
+        "SDP_LOOKUP_QUEUE": "sdp-lookup",
+        "SDP_LOOKUP_URL": "https://asia-southeast2-p.cloudfunctions.net/sdp-lookup",
+        "TASKS_SERVICE_ACCOUNT": "tasks-invoker@p.iam.gserviceaccount.com",
+        "SIGNING_SERVICE_ACCOUNT": "fn-submit@p.iam.gserviceaccount.com",
+    }
+    # Import what the cloud path imports, from the archive's layout only (not the repo).
+    code = (
+        "import sys; sys.path[:0] = ['.']; import main, shared.bootstrap; "
+        "import shared.adapters.cloud_tasks_queue, shared.adapters.firestore_repository, "
+        "shared.adapters.gcs_file_store, shared.adapters.task_auth, "
+        "shared.sdp_directory.directory; "
+        "assert main.__file__.startswith(sys.argv[1]), main.__file__; "
+        "assert 'shared.localdev' not in sys.modules"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def _fake_service_account_key(directory: Path) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    path = directory / "fake-service-account.json"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "p",
+                "private_key_id": "0",
+                "private_key": pem,
+                "client_email": "fn-submit@p.iam.gserviceaccount.com",
+                "client_id": "0",
+                "token_uri": "https://oauth2.googleapis.com/token",
+            }
+        )
+    )
+    return path

@@ -33,8 +33,12 @@ def test_bin_and_binti_mark_the_fathers_name():
 
 
 def test_alias_als_at_and_brackets_split_into_separate_names():
-    for raw in ("Budi Santoso alias Gondrong", "Budi Santoso als. Gondrong",
-                "Budi Santoso @ Gondrong", "Budi Santoso (Gondrong)"):  # fmt: skip
+    for raw in (
+        "Budi Santoso alias Gondrong",
+        "Budi Santoso als. Gondrong",
+        "Budi Santoso @ Gondrong",
+        "Budi Santoso (Gondrong)",
+    ):
         name = normalise_name(raw)
         assert [v.tokens for v in name.variants] == [("budi", "santoso"), ("gondrong",)]
         assert [v.is_alias for v in name.variants] == [False, True]
@@ -55,8 +59,16 @@ def test_j_stays_j_in_modern_words():
 
 def test_muhammad_and_friends_are_one_name():
     expected = tokens("Muhammad Ali")
-    for written in ("Mohammad Ali", "Muhamad Ali", "Moh. Ali", "Moch. Ali", "M. Ali",
-                    "Mochammad Ali", "MUHAMMAD ALI", "M.Ali"):  # fmt: skip
+    for written in (
+        "Mohammad Ali",
+        "Muhamad Ali",
+        "Moh. Ali",
+        "Moch. Ali",
+        "M. Ali",
+        "Mochammad Ali",
+        "MUHAMMAD ALI",
+        "M.Ali",
+    ):
         assert tokens(written) == expected, written
     assert VARIANT_SPELLING in normalise_name("Moh. Ali").tags
     assert tokens("Noor Abd. Rahman") == tokens("Nur Abdul Rahman")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 
 import flask
 import functions_framework
@@ -34,8 +35,12 @@ def dependencies():
 
 
 # Clients are made at instance start (not on the first request), and a failure to make them
-# fails the start, where it is seen.
+# fails the start, where it is seen. The lookup function also loads the SDP index then; the
+# runtime names the function being served in FUNCTION_TARGET. No threads here: the server
+# forks its worker after this import, and a thread would not survive the fork.
 dependencies()
+if os.environ.get("FUNCTION_TARGET") == "sdp_lookup":
+    dependencies().sdp.warm_up()
 
 
 @functools.cache

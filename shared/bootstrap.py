@@ -22,12 +22,15 @@ class LazySdpDirectory:
         self._directory: SdpDirectory | None = None
         self._lock = threading.Lock()
 
-    def search(self, query, limit: int = 5):
+    def warm_up(self) -> SdpDirectory:
         if self._directory is None:
             with self._lock:
                 if self._directory is None:
                     self._directory = self._build()
-        return self._directory.search(query, limit)
+        return self._directory
+
+    def search(self, query, limit: int = 5):
+        return self.warm_up().search(query, limit)
 
 
 class SystemClock:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
+from google.api_core.exceptions import AlreadyExists, Conflict
 from google.cloud import firestore
 
 from shared.adapters.records import from_document, to_document
@@ -35,28 +36,30 @@ class FirestoreRequestRepository:
         key_ref = self._db.collection(IDEMPOTENCY_KEYS).document(claim.key_hash)
         document = to_document(request)
 
-        @firestore.transactional
-        def add_in(transaction: firestore.Transaction) -> None:
-            key = key_ref.get(transaction=transaction)
+        # Three creates in one atomic commit: if any document exists, none is written. One
+        # round trip on the common path; the reads happen only to explain a refusal.
+        batch = self._db.batch()
+        batch.create(request_ref, document)
+        batch.create(
+            code_ref, {"request_id": request.request_id, "purge_after": document["purge_after"]}
+        )
+        batch.create(
+            key_ref,
+            {
+                "request_id": request.request_id,
+                "payload_fingerprint": claim.payload_fingerprint,
+                "purge_after": document["purge_after"],
+            },
+        )
+        try:
+            batch.commit()
+        except (AlreadyExists, Conflict):
+            key = key_ref.get()
             if key.exists:
-                raise DuplicateSubmission(key.get("request_id"), key.get("payload_fingerprint"))
-            if code_ref.get(transaction=transaction).exists:
-                raise TrackingCodeTaken
-            transaction.create(request_ref, document)
-            transaction.create(
-                code_ref,
-                {"request_id": request.request_id, "purge_after": document["purge_after"]},
-            )
-            transaction.create(
-                key_ref,
-                {
-                    "request_id": request.request_id,
-                    "payload_fingerprint": claim.payload_fingerprint,
-                    "purge_after": document["purge_after"],
-                },
-            )
-
-        add_in(self._db.transaction())
+                raise DuplicateSubmission(
+                    key.get("request_id"), key.get("payload_fingerprint")
+                ) from None
+            raise TrackingCodeTaken from None
 
     def get(self, request_id: str) -> RemissionRequest | None:
         snapshot = self._db.collection(REQUESTS).document(request_id).get()

@@ -28,7 +28,7 @@ LIMITS = {
     "requester_name": (2, 100),
     "relationship_other": (2, 60),
     "address": (10, 300),
-    "email": (3, 254),
+    "email": (1, 254),
     "prisoner_name": (2, 100),
     "prisoner_upt": (2, 120),
     "prisoner_registration_number": (3, 40),

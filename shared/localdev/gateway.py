@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import mimetypes
+import os
 from pathlib import Path
 
 from werkzeug.exceptions import NotFound
@@ -33,10 +34,18 @@ FUNCTIONS = {
 def _function_apps(names: dict[str, str], source: Path) -> dict[str, object]:
     import functions_framework
 
-    return {
-        name: functions_framework.create_app(target=name, source=str(source), signature_type=kind)
-        for name, kind in names.items()
-    }
+    apps = {}
+    for name, kind in names.items():
+        # Cloud Functions tells each instance which function it serves; so does the gateway,
+        # while that function's module is imported.
+        os.environ["FUNCTION_TARGET"] = name
+        try:
+            apps[name] = functions_framework.create_app(
+                target=name, source=str(source), signature_type=kind
+            )
+        finally:
+            del os.environ["FUNCTION_TARGET"]
+    return apps
 
 
 class Gateway:

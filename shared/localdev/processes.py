@@ -13,6 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def _terminate_with_parent() -> None:
+    """Runs in the child before exec: if whoever started the stack dies without stopping it
+    (killed test run, closed terminal), the kernel sends the child SIGTERM."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -47,6 +57,7 @@ class ManagedProcess:
             stdin=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
             start_new_session=True,
+            preexec_fn=_terminate_with_parent,
         )
         log.close()
 

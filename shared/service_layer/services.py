@@ -181,7 +181,7 @@ def handle_ktp_uploaded(obj: UploadedObject, deps: Dependencies) -> str:
         return "duplicate"
 
     # RECEIVED: verified but the lookup not queued yet (first pass, or a crash in between).
-    _queue_lookup(request_id, deps)
+    _queue_lookup(request_id, request.ktp.attempt, deps)
     return "received"
 
 
@@ -241,9 +241,8 @@ def lookup_task_name(request_id: str, attempt: int) -> str:
     return f"lookup-{prefix}-{request_id}-{attempt}"
 
 
-def _queue_lookup(request_id: str, deps: Dependencies) -> None:
-    request = deps.requests.get(request_id)
-    task_name = lookup_task_name(request_id, request.ktp.attempt)
+def _queue_lookup(request_id: str, attempt: int, deps: Dependencies) -> None:
+    task_name = lookup_task_name(request_id, attempt)
     deps.tasks.enqueue(
         Task(
             queue=deps.sdp_lookup_queue,

@@ -1,0 +1,60 @@
+# Layanan Informasi Remisi — the two commands a newcomer needs are `make dev` and `make test`.
+# Each installs what it needs first (virtualenvs from the pinned requirements files).
+
+PYTHON ?= python3.11
+VENV := .venv
+TASKS_VENV := .venv-tasks
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TASKS_STAMP := $(TASKS_VENV)/.installed
+
+.PHONY: setup dev test unit integration lint format bench sdp-eval sdp-bench clean
+
+setup: $(STAMP) $(TASKS_STAMP) check-tools
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(TASKS_STAMP): requirements-tasks-emulator.txt
+	test -x $(TASKS_VENV)/bin/python || $(PYTHON) -m venv $(TASKS_VENV)
+	$(TASKS_VENV)/bin/python -m pip install --quiet -r requirements-tasks-emulator.txt
+	touch $@
+
+.PHONY: check-tools
+check-tools:
+	@command -v gcloud >/dev/null || { echo "Google Cloud CLI (gcloud) not found: see README, 'Machines without the Google Cloud CLI'"; exit 1; }
+	@command -v java >/dev/null || { echo "Java not found (the Firestore emulator needs it): see README"; exit 1; }
+	@gcloud emulators firestore --help >/dev/null 2>&1 || { echo "Firestore emulator missing: gcloud components install cloud-firestore-emulator (or apt-get install google-cloud-cli-firestore-emulator)"; exit 1; }
+
+## Start the whole system locally: emulators, functions, site, demo data. Ctrl-C stops it.
+dev: setup
+	$(PY) -m shared.localdev.stack
+
+## Every test: lint, unit, integration on the emulators.
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+unit: setup
+	$(PY) -m pytest tests/unit
+
+integration: setup
+	$(PY) -m pytest tests/integration
+
+lint: setup
+	$(PY) -m ruff check .
+
+format: setup
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+## Pipeline benchmark: starts its own stack, prints latency, throughput and a key=value line.
+bench: setup
+	$(PY) -m tests.bench.pipeline
+
+clean:
+	rm -rf $(VENV) $(TASKS_VENV) .local test-artifacts bench-results .pytest_cache .ruff_cache

@@ -106,17 +106,9 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
 
 
 def _sdp_directory(settings: Settings) -> SdpDirectory:
-    if settings.is_local and settings.sdp_demo_records:
-        # Synthetic people only (never real ones), the same every start.
-        from shared.sdp_directory.directory import SnapshotSdpDirectory
-        from shared.sdp_directory.index import build_index
-        from shared.sdp_directory.synthetic import generate_records
+    from shared.sdp_directory.factory import directory_from_env
 
-        records = generate_records(settings.sdp_demo_records, seed=2026)
-        return SnapshotSdpDirectory(build_index(records, source_name="demo-sintetis"))
-    from shared.sdp_directory.directory import EmptySdpDirectory
-
-    return EmptySdpDirectory()
+    return directory_from_env(dict(settings.sdp))
 
 
 def task_verifier(settings: Settings):

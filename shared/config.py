@@ -52,6 +52,26 @@ SETTINGS: tuple[Setting, ...] = (
         local_default="",
     ),
     Setting(
+        "SDP_SOURCE",
+        "where SDP lookups go: gcs (imported snapshots) or http (an SDP web service); "
+        "locally also demo (synthetic) or local (snapshots on disk)",
+        local_default="demo",
+    ),
+    Setting(
+        "SDP_BUCKET", "bucket of imported SDP snapshots (SDP_SOURCE=gcs)", cloud_required=False
+    ),
+    Setting("SDP_SERVICE_URL", "SDP web service base URL (SDP_SOURCE=http)", cloud_required=False),
+    Setting(
+        "SDP_SERVICE_CREDENTIAL",
+        "SDP web service credential (SDP_SOURCE=http; a secret)",
+        cloud_required=False,
+    ),
+    Setting(
+        "SDP_RELOAD_SECONDS",
+        "how often an instance looks for a newer SDP snapshot",
+        cloud_required=False,
+    ),
+    Setting(
         "UPLOAD_URL_MINUTES",
         "validity of a signed upload URL",
         cloud_required=False,
@@ -76,6 +96,25 @@ SETTINGS: tuple[Setting, ...] = (
         "size of the synthetic SDP directory the local demo builds at start",
         cloud_required=False,
     ),
+    Setting("SDP_LOCAL_DIR", "snapshots on disk (SDP_SOURCE=local)", cloud_required=False),
+)
+
+# Which further settings each SDP source needs.
+SDP_SOURCE_NEEDS = {
+    "gcs": ("SDP_BUCKET",),
+    "http": ("SDP_SERVICE_URL", "SDP_SERVICE_CREDENTIAL"),
+    "demo": (),
+    "local": (),
+}
+CLOUD_SDP_SOURCES = ("gcs", "http")
+SDP_DIRECTORY_SETTINGS = (
+    "SDP_SOURCE",
+    "SDP_BUCKET",
+    "SDP_SERVICE_URL",
+    "SDP_SERVICE_CREDENTIAL",
+    "SDP_RELOAD_SECONDS",
+    "SDP_DEMO_RECORDS",
+    "SDP_LOCAL_DIR",
 )
 
 LOCAL_ONLY = (
@@ -85,8 +124,9 @@ LOCAL_ONLY = (
     "STORAGE_PUBLIC_URL",
     "LOCAL_SIGNING_KEY_FILE",
     "SDP_DEMO_RECORDS",
+    "SDP_LOCAL_DIR",
 )
-LOCAL_REQUIRED = tuple(name for name in LOCAL_ONLY if name != "SDP_DEMO_RECORDS")
+LOCAL_REQUIRED = LOCAL_ONLY[:5]
 
 
 @dataclass(frozen=True)
@@ -105,7 +145,8 @@ class Settings:
     tasks_emulator_host: str | None = None
     storage_public_url: str | None = None
     local_signing_key_file: str | None = None
-    sdp_demo_records: int = 0
+    # The SDP_* values, handed as they are to shared.sdp_directory.factory.
+    sdp: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -141,6 +182,20 @@ class Settings:
                     f"cloud mode refuses local-only settings: {', '.join(stray)}"
                 )
 
+        sdp_source = values["SDP_SOURCE"]
+        allowed_sources = CLOUD_SDP_SOURCES if mode == CLOUD else tuple(SDP_SOURCE_NEEDS)
+        if sdp_source not in allowed_sources:
+            # Never synthetic or on-disk data in the cloud: that would answer families with
+            # invented prisoners.
+            raise ConfigurationError(
+                f"SDP_SOURCE must be one of {', '.join(allowed_sources)} in {mode} mode"
+            )
+        missing = [name for name in SDP_SOURCE_NEEDS[sdp_source] if not values[name]]
+        if missing:
+            raise ConfigurationError(
+                f"SDP_SOURCE={sdp_source} is missing settings: {', '.join(missing)}"
+            )
+
         minutes = values["UPLOAD_URL_MINUTES"] or "15"
         if not minutes.isdigit() or not 1 <= int(minutes) <= 60:
             raise ConfigurationError("UPLOAD_URL_MINUTES must be a whole number from 1 to 60")
@@ -160,5 +215,5 @@ class Settings:
             tasks_emulator_host=values["CLOUD_TASKS_EMULATOR_HOST"] or None,
             storage_public_url=values["STORAGE_PUBLIC_URL"] or None,
             local_signing_key_file=values["LOCAL_SIGNING_KEY_FILE"] or None,
-            sdp_demo_records=int(values["SDP_DEMO_RECORDS"] or 0),
+            sdp=tuple((name, values[name]) for name in SDP_DIRECTORY_SETTINGS if values[name]),
         )

@@ -235,6 +235,8 @@ def test_packaged_source_starts_in_cloud_mode_without_the_local_stack(tmp_path):
         "SDP_LOOKUP_URL": "https://asia-southeast2-p.cloudfunctions.net/sdp-lookup",
         "TASKS_SERVICE_ACCOUNT": "tasks-invoker@p.iam.gserviceaccount.com",
         "SIGNING_SERVICE_ACCOUNT": "fn-submit@p.iam.gserviceaccount.com",
+        "SDP_SOURCE": "gcs",
+        "SDP_BUCKET": "p-sdp-snapshots",
     }
     # Import what the cloud path imports, from the archive's layout only (not the repo).
     code = (

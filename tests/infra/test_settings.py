@@ -93,6 +93,9 @@ def test_settings_point_at_the_declared_resources():
             functions()["fn_submit"], "service_account_email"
         )
         assert env["SDP_LOOKUP_URL"] == "${local.sdp_lookup_url}", name
+        # Real, imported SDP data in the cloud; the code refuses demo data there.
+        assert env["SDP_SOURCE"] == "gcs", name
+        assert env["SDP_BUCKET"] == "${google_storage_bucket.sdp_snapshots.name}", name
     for key in ("ktp_bucket", "sdp_lookup_queue"):
         assert key in config.modules
 

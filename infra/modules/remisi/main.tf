@@ -26,6 +26,9 @@ locals {
     TASKS_SERVICE_ACCOUNT   = google_service_account.tasks_invoker.email
     SIGNING_SERVICE_ACCOUNT = google_service_account.submit.email
     UPLOAD_URL_MINUTES      = "15"
+    # Lookups answer from imported SDP exports (python -m shared.sdp_directory.cli import).
+    SDP_SOURCE = "gcs"
+    SDP_BUCKET = google_storage_bucket.sdp_snapshots.name
   }
 }
 

@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TASKS_STAMP := $(TASKS_VENV)/.installed
 
-.PHONY: setup dev test unit integration lint format bench sdp-eval sdp-bench clean
+.PHONY: setup dev test unit integration infra-check lint format bench sdp-eval sdp-bench clean
 
 setup: $(STAMP) $(TASKS_STAMP) check-tools
 
@@ -33,11 +33,16 @@ check-tools:
 dev: setup
 	$(PY) -m shared.localdev.stack
 
-## Every test: lint, unit, integration on the emulators.
+## Every test: lint, unit, integration on the emulators, infra (fmt, checkov, hcl tests).
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	infra/check.sh fmt
+	infra/check.sh checkov
 	$(PY) -m pytest
+
+infra-check: setup
+	infra/check.sh
 
 unit: setup
 	$(PY) -m pytest tests/unit
@@ -56,5 +61,12 @@ format: setup
 bench: setup
 	$(PY) -m tests.bench.pipeline
 
+## SDP directory: matching quality on a held-out labelled set, and lookup speed at 300k records.
+sdp-eval: setup
+	$(PY) -m shared.sdp_directory.evaluate --seed 2
+
+sdp-bench: setup
+	$(PY) -m shared.sdp_directory.bench --records 300000
+
 clean:
-	rm -rf $(VENV) $(TASKS_VENV) .local test-artifacts bench-results .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TASKS_VENV) infra/.venv-checkov .local test-artifacts bench-results .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ import logging
 import re
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from shared.domain.form import SubmissionForm, parse_submission, today_in_office
 from shared.domain.model import (
@@ -323,3 +324,88 @@ def run_sdp_lookup(request_id: str, deps: Dependencies, previous_attempts: int =
         applied=applied,
     )
     return "awaiting_operator" if applied else "duplicate"
+
+
+# --- sweep ------------------------------------------------------------------------------------
+
+# A request nobody finished uploading for is expired, not kept forever (UU 27/2022).
+UPLOAD_ABANDONED_AFTER = timedelta(hours=24)
+REJECTED_ABANDONED_AFTER = timedelta(days=7)
+# A verified request whose lookup has not finished by then lost its task: queue it again.
+LOOKUP_NUDGE_AFTER = timedelta(minutes=5)
+# Still not through after this long: FAILED, where operators see it, instead of silence.
+STUCK_AFTER = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    expired: int
+    requeued: int
+    failed: int
+
+
+def sweep(deps: Dependencies) -> SweepReport:
+    """The periodic pass (Cloud Scheduler) that brings every request to a final state or makes
+    it visible as stuck."""
+    now = deps.clock.now()
+    expired = requeued = failed = 0
+
+    for status, after in (
+        (Status.AWAITING_UPLOAD, UPLOAD_ABANDONED_AFTER),
+        (Status.UPLOAD_REJECTED, REJECTED_ABANDONED_AFTER),
+    ):
+        for request in deps.requests.list_by_status(status, now - after):
+
+            def expire(r: RemissionRequest, status=status) -> bool:
+                if r.status is status:
+                    r.expire(now)
+                    return True
+                return False
+
+            if deps.requests.update(request.request_id, expire):
+                deps.files.delete(request.ktp.object_name)
+                expired += 1
+
+    for status in (Status.RECEIVED, Status.SDP_LOOKUP):
+        for request in deps.requests.list_by_status(status, now - LOOKUP_NUDGE_AFTER):
+            if request.entered_at(status) < now - STUCK_AFTER:
+
+                def give_up(r: RemissionRequest, status=status) -> bool:
+                    if r.status is status:
+                        r.fail("pipeline_stuck", now)
+                        return True
+                    return False
+
+                if deps.requests.update(request.request_id, give_up):
+                    failed += 1
+                    log(
+                        logger,
+                        logging.ERROR,
+                        "request stuck, marked failed",
+                        request_id=request.request_id,
+                        status=status.value,
+                    )
+                continue
+            # A fresh name: the original may be spent (Cloud Tasks keeps names for a while
+            # after a task ends), and the lookup is idempotent, so a spare run is harmless.
+            base = lookup_task_name(request.request_id, request.ktp.attempt)
+            deps.tasks.enqueue(
+                Task(
+                    queue=deps.sdp_lookup_queue,
+                    name=f"{base}-sweep-{int(now.timestamp()) // 60}",
+                    target="sdp_lookup",
+                    payload={"request_id": request.request_id},
+                )
+            )
+            requeued += 1
+            log(
+                logger,
+                logging.WARNING,
+                "lookup queued again",
+                request_id=request.request_id,
+                status=status.value,
+            )
+
+    report = SweepReport(expired, requeued, failed)
+    log(logger, logging.INFO, "sweep done", expired=expired, requeued=requeued, failed=failed)
+    return report

@@ -202,3 +202,51 @@ def test_a_task_that_runs_before_it_is_marked_queued_still_does_its_work(deps):
         UploadedObject("bucket", request.ktp.object_name, "1", 1, "image/jpeg"), deps
     )
     assert outcome == "duplicate"
+
+
+def test_the_sweep_expires_abandoned_uploads_and_deletes_what_was_left(deps):
+    waiting = submit(deps).request
+    rejected = submit(deps).request
+    put_and_notify(deps, rejected, b"junk", "image/jpeg")
+    fresh = None
+    deps.clock.advance(hours=23)
+    fresh = submit(deps).request
+    deps.files.put(waiting.ktp.object_name, b"half")  # e.g. a PUT whose event never came
+    deps.clock.advance(hours=2)
+
+    report = services.sweep(deps)
+    assert (report.expired, report.requeued, report.failed) == (1, 0, 0)
+    assert deps.requests.get(waiting.request_id).status is Status.EXPIRED
+    assert waiting.ktp.object_name not in deps.files.objects
+    assert deps.requests.get(fresh.request_id).status is Status.AWAITING_UPLOAD
+    # A rejected upload gets a week to try again.
+    assert deps.requests.get(rejected.request_id).status is Status.UPLOAD_REJECTED
+    deps.clock.advance(days=7)
+    services.sweep(deps)
+    assert deps.requests.get(rejected.request_id).status is Status.EXPIRED
+
+
+def test_the_sweep_requeues_a_lost_lookup_then_gives_up_visibly(deps):
+    request = submit(deps).request
+    put_and_notify(deps, request, jpeg_bytes())
+    deps.tasks.tasks.clear()  # the queue lost the task
+    deps.clock.advance(minutes=1)
+    assert services.sweep(deps).requeued == 0  # too early to worry
+
+    deps.clock.advance(minutes=10)
+    assert services.sweep(deps).requeued == 1
+    task = deps.tasks.tasks[-1]
+    assert task.payload == {"request_id": request.request_id}
+    assert task.name != services.lookup_task_name(request.request_id, 1)
+    assert services.run_sdp_lookup(request.request_id, deps) == "awaiting_operator"
+
+    stuck = submit(deps).request
+    put_and_notify(deps, stuck, jpeg_bytes())
+    deps.clock.advance(hours=3)
+    report = services.sweep(deps)
+    assert report.failed == 1
+    failed = deps.requests.get(stuck.request_id)
+    assert failed.status is Status.FAILED
+    assert failed.history[-1].note == "pipeline_stuck"
+    # Requests that reached the operator are left alone.
+    assert deps.requests.get(request.request_id).status is Status.AWAITING_OPERATOR

@@ -143,7 +143,7 @@ def test_upload_lifecycle_rule_names_the_codes_upload_objects():
     config = module_config("ktp_bucket")
     bucket = config.resource("google_storage_bucket", "this")
     rules = [
-        (attr(r, "action")["type"][0], attr(r, "condition"))
+        (attr(r, "action")["type"], attr(r, "condition"))
         for r in blocks(bucket, "lifecycle_rule")
     ]
     deletes = [condition for action, condition in rules if action == "Delete"]

@@ -1,7 +1,8 @@
 """Reading infra/ with python-hcl2: just enough structure to hold the .tf files against the code.
 
-python-hcl2 wraps every attribute value in a one-element list and keeps references as
-`${...}` strings; `attr` unwraps, `blocks` returns the nested blocks of a name.
+python-hcl2 (8.x, as pinned) is asked for plain values: no comments, no block markers, string
+quotes stripped; references stay `${...}` strings. Nested blocks come as lists of dicts: `attr`
+returns a single block as its dict, `blocks` returns all the blocks of a name.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ from functools import cache
 from pathlib import Path
 
 import hcl2
+from hcl2 import SerializationOptions
+
+_OPTIONS = SerializationOptions(
+    with_comments=False, explicit_blocks=False, strip_string_quotes=True
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
@@ -51,7 +57,7 @@ def load(directory: Path) -> Config:
     config = Config(directory)
     for path in sorted(directory.glob("*.tf")):
         with path.open() as handle:
-            parsed = hcl2.load(handle)
+            parsed = hcl2.load(handle, serialization_options=_OPTIONS)
         for item in parsed.get("resource", []):
             for type_, named in item.items():
                 for name, body in named.items():
@@ -63,7 +69,7 @@ def load(directory: Path) -> Config:
         for item in parsed.get("module", []):
             config.modules.update(item)
         for item in parsed.get("locals", []):
-            config.locals.update({k: v[0] for k, v in item.items() if not k.startswith("__")})
+            config.locals.update({k: v for k, v in item.items() if not k.startswith("__")})
         for item in parsed.get("variable", []):
             config.variables.update(item)
     return config
@@ -78,11 +84,13 @@ def module_config(name: str) -> Config:
 
 
 def attr(body: dict, key: str, default=None):
-    """The value of attribute `key` (python-hcl2 wraps it in a one-element list)."""
+    """The value of attribute `key`; a single nested block of that name as its dict."""
     if key not in body:
         return default
     value = body[key]
-    return value[0] if isinstance(value, list) and len(value) == 1 else value
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+        return value[0]
+    return value
 
 
 def blocks(body: dict, key: str) -> list[dict]:

@@ -147,3 +147,136 @@ def sdp_lookup(request: flask.Request) -> flask.Response:
     except SdpUnavailable:
         return _problem(503, "sdp_unavailable", "SDP unavailable; retry later.")
     return _json({"outcome": outcome}, 200)
+
+
+# --- public status page ------------------------------------------------------------------------
+
+
+@functools.cache
+def rate_limiter():
+    from shared.bootstrap import rate_limiter as make
+
+    return make(SETTINGS)
+
+
+def client_address(request: flask.Request) -> str:
+    """The caller's IP. Behind Google's load balancer X-Forwarded-For ends with
+    `<client-ip>,<load-balancer-ip>`; anything before those is what the client sent itself, so
+    it is never trusted. Without the header (the local stack) the socket's peer is the client."""
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    if len(hops) >= 2:
+        return hops[-2]
+    if hops:
+        return hops[0]
+    return request.remote_addr or "unknown"
+
+
+def _public_payload(request: flask.Request) -> tuple[dict | None, str, flask.Response | None]:
+    if request.method != "POST":
+        return None, "id", _problem(405, "method_not_allowed", "Gunakan metode POST.")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return None, "id", _problem(413, "too_large", "Data terlalu besar.")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return None, "id", _problem(400, "invalid_json", "Data tidak dapat dibaca.")
+    language = payload.get("language") if payload.get("language") in ("id", "en") else "id"
+    return payload, language, None
+
+
+def _public_refusal(error: Exception, language: str) -> flask.Response:
+    from shared.domain.form import message as form_message
+    from shared.service_layer import public
+
+    if isinstance(error, public.RateLimited):
+        response = _problem(429, "rate_limited", public.message("rate_limited", language))
+        response.headers["Retry-After"] = str(int(public.WINDOW.total_seconds()))
+        return response
+    if isinstance(error, public.InvalidQuery):
+        errors = {}
+        for field, code in error.errors.items():
+            text = form_message(code, language) if code.startswith("ktp_") else None
+            errors[field] = {"code": code, "message": text or public.message(code, language)}
+        check = "Periksa kembali isian Anda." if language == "id" else "Please check your input."
+        return _problem(400, "invalid_query", check, errors=errors)
+    if isinstance(error, public.NotUploadable):
+        text = public.message(error.code, language, **error.params)
+        return _problem(409, error.code, text)
+    if isinstance(error, public.TooManyAttempts):
+        return _problem(409, "too_many_attempts", public.message("too_many_attempts", language))
+    # NoMatch: the one answer for an unknown code and for a wrong contact.
+    return _problem(404, "no_match", public.message("no_match", language))
+
+
+@functions_framework.http
+def status(request: flask.Request) -> flask.Response:
+    from shared.service_layer import public
+
+    payload, language, refusal = _public_payload(request)
+    if refusal is not None:
+        return refusal
+    try:
+        view = public.view_status(
+            payload.get("tracking_code"),
+            payload.get("contact"),
+            client_address(request),
+            dependencies(),
+            rate_limiter(),
+            language,
+        )
+    except (public.RateLimited, public.InvalidQuery, public.NoMatch) as error:
+        return _public_refusal(error, language)
+    return _json(
+        {
+            "tracking_code": view.tracking_code,
+            "status": view.status,
+            "title": view.title,
+            "next": view.next_step,
+            "timeline": [
+                {"status": e.status, "at": e.at.isoformat(), "text": e.text} for e in view.timeline
+            ],
+            "can_upload": view.can_upload,
+            "rejection": view.rejection,
+        },
+        200,
+    )
+
+
+@functions_framework.http
+def reupload(request: flask.Request) -> flask.Response:
+    from shared.service_layer import public
+
+    payload, language, refusal = _public_payload(request)
+    if refusal is not None:
+        return refusal
+    try:
+        result = public.new_upload(
+            payload.get("tracking_code"),
+            payload.get("contact"),
+            payload.get("ktp_content_type"),
+            payload.get("ktp_size"),
+            client_address(request),
+            dependencies(),
+            rate_limiter(),
+        )
+    except (
+        public.RateLimited,
+        public.InvalidQuery,
+        public.NoMatch,
+        public.NotUploadable,
+        public.TooManyAttempts,
+    ) as error:
+        return _public_refusal(error, language)
+    upload = result.upload
+    return _json(
+        {
+            "tracking_code": result.tracking_code,
+            "status": result.status,
+            "upload": {
+                "url": upload.url,
+                "method": upload.method,
+                "headers": upload.headers,
+                "expires_at": upload.expires_at.isoformat(),
+            },
+        },
+        200,
+    )

@@ -117,3 +117,12 @@ def task_verifier(settings: Settings):
     if settings.is_local:
         return local_task_verifier(settings.sdp_lookup_queue)
     return oidc_task_verifier(settings.sdp_lookup_url, settings.tasks_service_account)
+
+
+def rate_limiter(settings: Settings):
+    """Counters for the public status and re-upload endpoints (Firestore, emulator locally)."""
+    from google.cloud import firestore
+
+    from shared.adapters.firestore_rate_limiter import FirestoreRateLimiter
+
+    return FirestoreRateLimiter(firestore.Client(project=settings.project))

@@ -159,3 +159,20 @@ def fake_dependencies(**overrides) -> Dependencies:
     )
     values.update(overrides)
     return Dependencies(**values)
+
+
+class InMemoryRateLimiter:
+    """Counts per key as the Firestore limiter does (the window is part of the key)."""
+
+    def __init__(self):
+        self.counts: dict[str, int] = {}
+
+    def hit(self, key, limit, window, now) -> bool:
+        used = self.counts.get(key, 0)
+        if used >= limit:
+            return False
+        self.counts[key] = used + 1
+        return True
+
+
+# --- operator side ----------------------------------------------------------------------------

@@ -28,6 +28,8 @@ FUNCTIONS = {
     "submit": "http",
     "ktp_uploaded": "cloudevent",
     "sdp_lookup": "http",
+    "status": "http",
+    "reupload": "http",
 }
 
 

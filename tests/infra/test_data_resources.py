@@ -11,7 +11,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from shared.adapters import firestore_repository
+from shared.adapters import firestore_rate_limiter, firestore_repository
 from shared.adapters.records import RETENTION, to_document
 from shared.config import SETTINGS
 from shared.domain.model import KtpContentType
@@ -100,6 +100,7 @@ def test_ttl_covers_every_collection_the_repository_writes():
         firestore_repository.REQUESTS,
         firestore_repository.TRACKING_CODES,
         firestore_repository.IDEMPOTENCY_KEYS,
+        firestore_rate_limiter.RATE_LIMITS,
     }
     assert set(attr(firestore(), "ttl_collections")) == collections
 
@@ -143,8 +144,7 @@ def test_upload_lifecycle_rule_names_the_codes_upload_objects():
     config = module_config("ktp_bucket")
     bucket = config.resource("google_storage_bucket", "this")
     rules = [
-        (attr(r, "action")["type"], attr(r, "condition"))
-        for r in blocks(bucket, "lifecycle_rule")
+        (attr(r, "action")["type"], attr(r, "condition")) for r in blocks(bucket, "lifecycle_rule")
     ]
     deletes = [condition for action, condition in rules if action == "Delete"]
     everything = [c for c in deletes if set(c) - {"__start_line__", "__end_line__"} == {"age"}]

@@ -23,6 +23,11 @@ EXPECTED = {
     # sdp_lookup: updates requests; reads SDP snapshots (the SDP import lands them there).
     ("sdp_lookup", "roles/datastore.user", "project"),
     ("sdp_lookup", "roles/storage.objectViewer", "bucket:sdp_snapshots"),
+    # status: reads requests, writes its per-client rate-limit counters.
+    ("status", "roles/datastore.user", "project"),
+    # reupload: restarts uploads; signs upload URLs as submit (whose create grant the PUT uses).
+    ("reupload", "roles/datastore.user", "project"),
+    ("reupload", "roles/iam.serviceAccountTokenCreator", "service_account:submit"),
     # Callers of private functions.
     ("tasks_invoker", "roles/run.invoker", "function:sdp-lookup"),
     ("ktp_trigger", "roles/run.invoker", "function:ktp-uploaded"),
@@ -34,6 +39,8 @@ EXPECTED = {
     ("build", "roles/storage.objectViewer", "project if function source"),
     # Public on purpose: the form endpoint (behind the load balancer) and the static site.
     ("allUsers", "roles/run.invoker", "function:submit"),
+    ("allUsers", "roles/run.invoker", "function:status"),
+    ("allUsers", "roles/run.invoker", "function:reupload"),
     ("allUsers", "roles/storage.objectViewer", "bucket:site"),
 }
 

@@ -110,12 +110,14 @@ def test_sdp_lookup_is_not_publicly_invokable():
 def test_only_submit_is_public_and_it_is_behind_cloud_armor():
     functions = stack().modules_from("../cloud_function")
     public = {attr(m, "name") for m in functions.values() if attr(m, "public", False) is True}
-    assert public == {"submit"}
+    assert public == {"submit", "status", "reupload"}
     backends = attr(stack().module("frontend"), "api_backends")
     assert backends["/api/submit"]["service"] == "${module.fn_submit.service}"
+    assert backends["/api/status"]["service"] == "${module.fn_status.service}"
+    assert backends["/api/reupload"]["service"] == "${module.fn_reupload.service}"
     limits = attr(stack().module("frontend"), "rate_limits")
     paths = {rule["path"] for rule in limits.values()}
-    assert {"/api/submit", "/api/status"} <= paths
+    assert {"/api/submit", "/api/status", "/api/reupload"} <= paths
     frontend = module_config("https_frontend")
     backend = frontend.resource("google_compute_backend_service", "api")
     assert attr(backend, "security_policy") == "${google_compute_security_policy.api.id}"

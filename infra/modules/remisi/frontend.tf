@@ -8,16 +8,18 @@ module "frontend" {
   site_dir             = "${local.repo_root}/static_site"
   force_destroy_site   = !var.deletion_protection
 
-  # Public functions by path. The status page's function joins here when it exists.
+  # Public functions by path.
   api_backends = {
-    "/api/submit" = { service = module.fn_submit.service, region = var.region }
+    "/api/submit"   = { service = module.fn_submit.service, region = var.region }
+    "/api/status"   = { service = module.fn_status.service, region = var.region }
+    "/api/reupload" = { service = module.fn_reupload.service, region = var.region }
   }
 
-  # Cloud Armor, per client IP, on every API backend. The status rule is live as soon as the
-  # status function is added to api_backends above.
+  # Cloud Armor, per client IP, on every API backend.
   rate_limits = {
-    submit = { priority = 1000, path = "/api/submit", count = var.submit_requests_per_minute, interval_seconds = 60 }
-    status = { priority = 1100, path = "/api/status", count = var.status_requests_per_minute, interval_seconds = 60 }
+    submit   = { priority = 1000, path = "/api/submit", count = var.submit_requests_per_minute, interval_seconds = 60 }
+    status   = { priority = 1100, path = "/api/status", count = var.status_requests_per_minute, interval_seconds = 60 }
+    reupload = { priority = 1200, path = "/api/reupload", count = var.status_requests_per_minute, interval_seconds = 60 }
   }
 
   depends_on = [module.services]

@@ -88,3 +88,47 @@ module "fn_sdp_lookup" {
 
   depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
 }
+
+# The status page: tracking code + phone/email → timeline. Public behind the load balancer and
+# its Cloud Armor rule; counts lookups per client in Firestore too.
+module "fn_status" {
+  source                = "../cloud_function"
+  project_id            = local.function_common.project_id
+  region                = local.function_common.region
+  source_bucket         = local.function_common.source_bucket
+  source_object         = local.function_common.source_object
+  build_service_account = local.function_common.build_service_account
+  labels                = local.labels
+
+  name                  = "status"
+  entry_point           = "status"
+  description           = "POST /api/status: where a request stands, for its tracking code plus phone or email."
+  service_account_email = google_service_account.status.email
+  environment           = local.function_environment
+  public                = true
+  max_instances         = var.submit_max_instances
+
+  depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
+}
+
+# A new signed KTP upload after a rejection (or when the first URL lapsed). Signs as the submit
+# account, whose objectCreator grant the browser's PUT uses.
+module "fn_reupload" {
+  source                = "../cloud_function"
+  project_id            = local.function_common.project_id
+  region                = local.function_common.region
+  source_bucket         = local.function_common.source_bucket
+  source_object         = local.function_common.source_object
+  build_service_account = local.function_common.build_service_account
+  labels                = local.labels
+
+  name                  = "reupload"
+  entry_point           = "reupload"
+  description           = "POST /api/reupload: a new signed KTP upload URL for tracking code plus phone or email."
+  service_account_email = google_service_account.reupload.email
+  environment           = local.function_environment
+  public                = true
+  max_instances         = var.submit_max_instances
+
+  depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
+}

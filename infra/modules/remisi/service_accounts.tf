@@ -20,6 +20,18 @@ resource "google_service_account" "sdp_lookup" {
   display_name = "sdp_lookup: ranks SDP candidates"
 }
 
+resource "google_service_account" "status" {
+  project      = var.project_id
+  account_id   = "fn-status"
+  display_name = "status: reads requests, counts lookups per client"
+}
+
+resource "google_service_account" "reupload" {
+  project      = var.project_id
+  account_id   = "fn-reupload"
+  display_name = "reupload: restarts KTP uploads, signs upload URLs as fn-submit"
+}
+
 resource "google_service_account" "tasks_invoker" {
   project      = var.project_id
   account_id   = "tasks-invoker"
@@ -97,6 +109,31 @@ resource "google_storage_bucket_iam_member" "sdp_lookup_snapshots" {
   bucket = google_storage_bucket.sdp_snapshots.name
   role   = "roles/storage.objectViewer"
   member = "serviceAccount:${google_service_account.sdp_lookup.email}"
+}
+
+# --- status ---------------------------------------------------------------------------------------
+
+# Reads requests by tracking code; writes its own rate-limit counters.
+resource "google_project_iam_member" "status_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.status.email}"
+}
+
+# --- reupload -------------------------------------------------------------------------------------
+
+resource "google_project_iam_member" "reupload_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.reupload.email}"
+}
+
+# Signs upload URLs as fn-submit (SIGNING_SERVICE_ACCOUNT): the PUT then creates as fn-submit,
+# so this account needs no grant on the KTP bucket at all.
+resource "google_service_account_iam_member" "reupload_signs_as_submit" {
+  service_account_id = google_service_account.submit.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:${google_service_account.reupload.email}"
 }
 
 # --- Eventarc -----------------------------------------------------------------------------------

@@ -1,0 +1,275 @@
+"""Use cases of the public status page: look a request up, and get a new upload URL for its KTP.
+
+Both take the tracking code plus the phone number or email given on the form. Every wrong pair
+(unknown code, code of someone else, wrong contact) gets the same answer, `NoMatch`, so the
+endpoint tells nothing about which codes exist. Both are rate-limited per client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from shared.domain.form import normalize_whatsapp
+from shared.domain.model import KTP_MAX_BYTES, KtpContentType, KtpFile, RemissionRequest, Status
+from shared.domain.public_status import status_words
+from shared.domain.tracking import normalize_tracking_code
+from shared.ktp_inspection import rejection_message
+from shared.logs import get_logger, log
+from shared.service_layer.ports import Dependencies, UploadInstruction
+from shared.service_layer.services import upload_object_name
+
+logger = get_logger("public")
+
+# Per client (IP) and window. The load balancer's Cloud Armor rule is the coarse outer limit;
+# this one also counts across function instances and is what makes guessing pointless.
+LOOKUPS_PER_WINDOW = 10
+WINDOW = timedelta(minutes=10)
+# A KTP may be uploaded again a few times; more is a client loop, not a person.
+MAX_UPLOAD_ATTEMPTS = 10
+
+MESSAGES = {
+    "no_match": {
+        "id": "Kode pelacakan dan nomor WhatsApp/email tidak cocok dengan permohonan mana pun. "
+        "Periksa kembali keduanya.",
+        "en": "The tracking code and WhatsApp number/email do not match any request. "
+        "Check both again.",
+    },
+    "invalid_code": {
+        "id": "Kode pelacakan tidak valid. Contoh: ACE-FGH-JK3 (9 huruf/angka).",
+        "en": "Invalid tracking code. Example: ACE-FGH-JK3 (9 letters/digits).",
+    },
+    "invalid_contact": {
+        "id": "Isi nomor WhatsApp atau email yang Anda pakai di formulir.",
+        "en": "Enter the WhatsApp number or email you used on the form.",
+    },
+    "rate_limited": {
+        "id": "Terlalu banyak percobaan. Tunggu 10 menit lalu coba lagi.",
+        "en": "Too many attempts. Wait 10 minutes and try again.",
+    },
+    "not_uploadable": {
+        "id": "Permohonan ini tidak sedang menunggu foto KTP.",
+        "en": "This request is not waiting for a KTP photo.",
+    },
+    "type_mismatch": {
+        "id": "Permohonan ini menunggu berkas {type}. Pilih berkas {type}.",
+        "en": "This request is waiting for a {type} file. Choose a {type} file.",
+    },
+    "too_many_attempts": {
+        "id": "Terlalu banyak unggahan ulang. Silakan hubungi kantor.",
+        "en": "Too many re-uploads. Please contact the office.",
+    },
+}
+
+
+def message(code: str, language: str = "id", **params: object) -> str:
+    texts = MESSAGES[code]
+    return texts.get(language, texts["id"]).format(**params)
+
+
+class RateLimiter(Protocol):
+    def hit(self, key: str, limit: int, window: timedelta, now: datetime) -> bool:
+        """Count one use of `key` in the current window; False once `limit` is reached."""
+
+
+class InvalidQuery(Exception):
+    """A malformed code or contact: says nothing about any request."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(", ".join(sorted(errors)))
+        self.errors = errors  # field -> message code
+
+
+class NoMatch(Exception):
+    """Unknown code or wrong contact: one answer for both."""
+
+
+class RateLimited(Exception):
+    pass
+
+
+class NotUploadable(Exception):
+    def __init__(self, code: str, **params: object):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+class TooManyAttempts(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    status: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class StatusView:
+    tracking_code: str
+    status: str
+    title: str
+    next_step: str
+    timeline: tuple[TimelineEntry, ...]
+    can_upload: bool
+    rejection: str | None
+
+
+@dataclass(frozen=True)
+class NewUpload:
+    tracking_code: str
+    status: str
+    upload: UploadInstruction
+
+
+def client_key(scope: str, client: str, now: datetime, window: timedelta = WINDOW) -> str:
+    """A document-safe key per client and window. The IP is hashed: the key is all that is
+    stored, and only for the window (plus the TTL's delay)."""
+    start = int(now.timestamp()) // int(window.total_seconds())
+    return hashlib.sha256(f"{scope}|{client}|{start}".encode()).hexdigest()
+
+
+def _parse(tracking_code: object, contact: object) -> tuple[str, str]:
+    errors = {}
+    code = normalize_tracking_code(tracking_code) if isinstance(tracking_code, str) else None
+    if code is None:
+        errors["tracking_code"] = "invalid_code"
+    parsed_contact = _contact(contact)
+    if parsed_contact is None:
+        errors["contact"] = "invalid_contact"
+    if errors:
+        raise InvalidQuery(errors)
+    return code, parsed_contact
+
+
+def _contact(raw: object) -> str | None:
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > 254:
+        return None
+    raw = raw.strip()
+    if "@" in raw:
+        return raw.replace(" ", "").lower()
+    return normalize_whatsapp(raw)
+
+
+def _matches(request: RemissionRequest, contact: str) -> bool:
+    if "@" in contact:
+        return hmac.compare_digest(request.requester.email.lower().encode(), contact.encode())
+    return hmac.compare_digest(request.requester.whatsapp.encode(), contact.encode())
+
+
+def _find(
+    scope: str, tracking_code: object, contact: object, client: str, deps, limiter
+) -> RemissionRequest:
+    now = deps.clock.now()
+    # Counted before anything is checked, so malformed tries cost the same as real ones.
+    if not limiter.hit(client_key(scope, client, now), LOOKUPS_PER_WINDOW, WINDOW, now):
+        log(logger, logging.INFO, "public lookup rate-limited", scope=scope)
+        raise RateLimited
+    code, parsed_contact = _parse(tracking_code, contact)
+    request = deps.requests.get_by_tracking_code(code)
+    if request is None or not _matches(request, parsed_contact):
+        raise NoMatch
+    return request
+
+
+def view_status(
+    tracking_code: object,
+    contact: object,
+    client: str,
+    deps: Dependencies,
+    limiter: RateLimiter,
+    language: str = "id",
+) -> StatusView:
+    request = _find("status", tracking_code, contact, client, deps, limiter)
+    return status_view(request, language, deps.clock.now())
+
+
+def status_view(request: RemissionRequest, language: str, now: datetime) -> StatusView:
+    timeline = []
+    for entry in request.history:
+        timeline.append(
+            TimelineEntry(
+                entry.status.value, entry.at, status_words(entry.status, "title", language)
+            )
+        )
+    rejection = None
+    if request.status is Status.UPLOAD_REJECTED and request.ktp.rejection_code:
+        rejection = rejection_message(request.ktp.rejection_code, language)
+    return StatusView(
+        tracking_code=request.tracking_code,
+        status=request.status.value,
+        title=status_words(request.status, "title", language),
+        next_step=status_words(request.status, "next", language),
+        timeline=tuple(timeline),
+        can_upload=request.status in (Status.AWAITING_UPLOAD, Status.UPLOAD_REJECTED),
+        rejection=rejection,
+    )
+
+
+def new_upload(
+    tracking_code: object,
+    contact: object,
+    content_type: object,
+    size: object,
+    client: str,
+    deps: Dependencies,
+    limiter: RateLimiter,
+) -> NewUpload:
+    """A signed upload for the KTP: a new attempt (new object name) after a rejection, or a fresh
+    URL for the same object while the request still waits for its first file."""
+    request = _find("upload", tracking_code, contact, client, deps, limiter)
+    errors = {}
+    try:
+        kind = KtpContentType(content_type)
+    except ValueError:
+        kind = None
+        errors["ktp_content_type"] = "ktp_type"
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        errors["ktp_size"] = "ktp_empty"
+    elif size > KTP_MAX_BYTES:
+        errors["ktp_size"] = "ktp_too_large"
+    if errors:
+        raise InvalidQuery(errors)
+
+    now = deps.clock.now()
+
+    def restart(r: RemissionRequest) -> KtpFile:
+        if r.status is Status.UPLOAD_REJECTED:
+            if r.ktp.attempt >= MAX_UPLOAD_ATTEMPTS:
+                raise TooManyAttempts
+            attempt = r.ktp.attempt + 1
+            r.restart_upload(
+                KtpFile(
+                    object_name=upload_object_name(r.request_id, attempt, kind.extension),
+                    content_type=kind,
+                    declared_size=size,
+                    attempt=attempt,
+                ),
+                now,
+            )
+        elif r.status is not Status.AWAITING_UPLOAD:
+            raise NotUploadable("not_uploadable")
+        elif r.ktp.content_type is not kind:
+            # Awaiting its file, the object name fixes the type; a different type would need a
+            # new attempt, which only a rejection opens.
+            raise NotUploadable("type_mismatch", type=r.ktp.content_type.extension.upper())
+        return r.ktp
+
+    ktp = deps.requests.update(request.request_id, restart)
+    upload = deps.files.upload_instruction(
+        ktp.object_name, ktp.content_type.value, KTP_MAX_BYTES, deps.upload_url_valid_for
+    )
+    log(
+        logger,
+        logging.INFO,
+        "new upload url issued",
+        request_id=request.request_id,
+        attempt=ktp.attempt,
+    )
+    return NewUpload(request.tracking_code, Status.AWAITING_UPLOAD.value, upload)

@@ -1,0 +1,127 @@
+/* The status page: tracking code + WhatsApp/email → where the request stands; a new KTP upload
+   when the request waits for one. Everything from the server is shown with textContent. */
+(function () {
+  'use strict';
+  var R = window.Remisi;
+  var rules = null;
+  var last = null;  // {tracking_code, contact} of the shown result
+
+  function $(id) { return document.getElementById(id); }
+  function fieldError(name, message) {
+    var box = $(name + '-err'), input = $(name);
+    box.hidden = !message;
+    box.textContent = message || '';
+    if (message) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+  }
+  function summary(message) {
+    $('summary').hidden = !message;
+    $('summary-title').textContent = message || '';
+    if (message) $('summary').focus();
+  }
+  function localCheck() {
+    var ok = true, en = R.lang() === 'en';
+    var code = $('tracking_code').value.toUpperCase().replace(/[^A-Z0-9]/g, '');
+    if (code.length !== 9) {
+      fieldError('tracking_code', en ? 'Enter the 9 letters/digits of the tracking code.' : 'Isi 9 huruf/angka kode pelacakan.');
+      ok = false;
+    } else fieldError('tracking_code', null);
+    if (!$('contact').value.trim()) {
+      fieldError('contact', rules ? rules.messages.required[R.lang()] : 'Wajib diisi.');
+      ok = false;
+    } else fieldError('contact', null);
+    return ok;
+  }
+
+  function lookup(event) {
+    if (event) event.preventDefault();
+    if (!localCheck()) { summary(R.lang() === 'en' ? 'Please check your input.' : 'Periksa kembali isian Anda.'); return; }
+    summary(null);
+    var query = { tracking_code: $('tracking_code').value, contact: $('contact').value, language: R.lang() };
+    $('check').disabled = true;
+    R.postJson('api/status', query).then(function (res) {
+      $('check').disabled = false;
+      if (res.status === 200) { last = query; show(res.data); return; }
+      $('result').hidden = true;
+      $('reupload').hidden = true;
+      if (res.status === 400 && res.data.errors) {
+        Object.keys(res.data.errors).forEach(function (f) { if ($(f + '-err')) fieldError(f, res.data.errors[f].message); });
+      }
+      summary(res.data.message || R.ui('server'));
+    }, function () {
+      $('check').disabled = false;
+      summary(R.ui('network'));
+    });
+  }
+
+  function show(data) {
+    $('result').hidden = false;
+    $('result-title').textContent = data.title;
+    $('result-next').textContent = data.next;
+    $('result-rejection').hidden = !data.rejection;
+    $('result-rejection').textContent = data.rejection || '';
+    var list = $('timeline');
+    list.textContent = '';
+    data.timeline.forEach(function (entry) {
+      var li = document.createElement('li');
+      var time = document.createElement('time');
+      time.dateTime = entry.at;
+      time.textContent = R.formatTime(entry.at);
+      li.appendChild(document.createTextNode(entry.text));
+      li.appendChild(time);
+      list.appendChild(li);
+    });
+    $('reupload').hidden = !data.can_upload;
+    $('result').focus();
+  }
+
+  function upload() {
+    var input = $('ktp');
+    fieldError('ktp', null);
+    if (!input.files || !input.files.length) { fieldError('ktp', rules.messages.required[R.lang()]); input.focus(); return; }
+    $('upload').disabled = true;
+    $('upload-text').textContent = input.files[0].size > rules.ktp_max_bytes ? R.ui('shrinking') : '';
+    R.prepareKtp(input.files[0], rules).then(function (ktp) {
+      if (ktp.error) {
+        var text = rules.messages[ktp.error] ? rules.messages[ktp.error][R.lang()] : R.ui(ktp.error, { size: R.size(input.files[0].size) });
+        throw { message: text, field: true };
+      }
+      return R.postJson('api/reupload', {
+        tracking_code: last.tracking_code, contact: last.contact, ktp_content_type: ktp.type,
+        ktp_size: ktp.blob.size, language: R.lang()
+      }).then(function (res) {
+        if (res.status !== 200) throw { message: res.data.message || R.ui('server'), field: true };
+        $('progress').hidden = false;
+        return R.uploadKtp(res.data.upload, ktp.blob, {
+          progress: function (f) { $('progress').value = Math.round(f * 100); $('upload-text').textContent = R.ui('uploading', { p: Math.round(f * 100) }); },
+          waiting: function (s) { $('upload-text').textContent = R.ui('network_wait', { s: s }); }
+        });
+      });
+    }).then(function () {
+      $('upload').disabled = false;
+      $('upload-text').textContent = EN() ? 'KTP uploaded. It is checked within a few minutes.' : 'KTP terunggah. Pemeriksaan berlangsung beberapa menit.';
+      input.value = '';
+      setTimeout(lookup, 3000);
+    }, function (err) {
+      $('upload').disabled = false;
+      $('upload-text').textContent = '';
+      if (err && err.field) fieldError('ktp', err.message);
+      else $('upload-text').textContent = R.ui(err && err.kind === 'refused' ? 'upload_refused' : 'upload_failed');
+    });
+  }
+  function EN() { return R.lang() === 'en'; }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var params = new URLSearchParams(location.search);
+    var code = params.get('kode');
+    if (code) $('tracking_code').value = code.slice(0, 20);
+    try {
+      var saved = JSON.parse(sessionStorage.getItem('remisi-last') || 'null');
+      if (saved && code && saved.code === code && saved.contact) $('contact').value = saved.contact;
+    } catch (e) { /* nothing saved */ }
+    $('lookup').addEventListener('submit', lookup);
+    $('upload').addEventListener('click', upload);
+    R.rules().then(function (loaded) { rules = loaded; });
+    // The status texts come from the server in the language asked for: ask again on a switch.
+    document.addEventListener('remisi:lang', function () { if (last) lookup(); });
+  });
+})();

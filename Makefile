@@ -10,7 +10,7 @@ TASKS_STAMP := $(TASKS_VENV)/.installed
 
 .PHONY: setup dev test unit integration infra-check lint format bench sdp-eval sdp-bench clean
 
-setup: $(STAMP) $(TASKS_STAMP) check-tools
+setup: $(STAMP) $(TASKS_STAMP) check-tools browser-tools
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -70,3 +70,13 @@ sdp-bench: setup
 
 clean:
 	rm -rf $(VENV) $(TASKS_VENV) infra/.venv-checkov .local test-artifacts bench-results .pytest_cache .ruff_cache
+
+## Browser tests: Debian's Chromium (never a downloaded browser) and axe-core from npm.
+.PHONY: browser-tools qr-board
+browser-tools:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+	@test -d tests/browser/node_modules/axe-core || (cd tests/browser && npm ci --silent)
+
+## The QR board for the service desk (A4 PDF, SVG, PNG): make qr-board URL=https://… [OFFICE_NAME=…]
+qr-board: setup
+	$(PY) -m shared.qr_board --url $(or $(URL),http://127.0.0.1:8080/) --out .local/qr-board

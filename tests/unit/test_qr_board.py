@@ -1,0 +1,37 @@
+"""The QR board: the printed code leads to the site with src=qr; the office comes from settings."""
+
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+
+from shared.office import Office
+from shared.qr_board import FREE, STEPS, board_url, make_board
+
+
+def test_board_url_marks_the_source_once():
+    assert board_url("https://remisi.example.id") == "https://remisi.example.id/?src=qr"
+    assert board_url("https://x.id/a?lang=en&src=poster") == "https://x.id/a?lang=en&src=qr"
+
+
+def test_the_png_qr_decodes_to_the_site_and_every_format_carries_the_text(tmp_path):
+    office = Office.from_env({"OFFICE_NAME": "Kanwil Ditjenpas Contoh"})
+    paths = make_board("https://remisi.example.id/", tmp_path, office)
+    results = zxingcpp.read_barcodes(Image.open(paths["png"]))
+    assert [r.text for r in results] == ["https://remisi.example.id/?src=qr"]
+    assert results[0].format == zxingcpp.BarcodeFormat.QRCode
+
+    pdf = PdfReader(paths["pdf"])
+    assert len(pdf.pages) == 1
+    box = pdf.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    text = pdf.pages[0].extract_text()
+    for expected in (
+        "Kanwil Ditjenpas Contoh",
+        "Layanan Informasi Remisi",
+        FREE,
+        STEPS[2],
+        "https://remisi.example.id/?src=qr",
+    ):
+        assert expected in text, expected
+    svg = paths["svg"].read_text()
+    assert "Kanwil Ditjenpas Contoh" in svg and FREE in svg and 'width="210mm"' in svg

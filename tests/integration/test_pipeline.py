@@ -270,3 +270,19 @@ def test_logs_are_json_lines_without_personal_data(local_stack, firestore_client
         entry["message"] for entry in ours
     }
     assert all(entry["severity"] in ("INFO", "WARNING", "ERROR") for entry in ours)
+
+
+def test_a_person_in_the_demo_directory_is_the_first_candidate(local_stack, firestore_client):
+    """The stack's demo SDP data is the synthetic set the directory generates (seed 2026)."""
+    from shared.sdp_directory.synthetic import generate_records
+
+    person = list(generate_records(20, seed=2026))[3]
+    first, *rest = person.name.split(" bin ")[0].split()
+    written = f"{first.upper()} {' '.join(rest).lower()}"  # as a relative might type it
+    answer = submit(local_stack, prisoner_name=written, prisoner_upt=person.upt).json()
+    assert upload(answer, jpeg_bytes()).status_code == 200
+    stored = wait_for_status(firestore_client, answer["request_id"], "awaiting_operator")
+    best = stored["sdp"]["candidates"][0]
+    assert best["registration_number"] == person.registration_number
+    assert best["extra"]["good_match"] is True
+    assert "UPT sama" in best["reasons"]

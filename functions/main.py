@@ -280,3 +280,22 @@ def reupload(request: flask.Request) -> flask.Response:
         },
         200,
     )
+
+
+# --- operator review page ----------------------------------------------------------------------
+
+
+@functools.cache
+def operator_dependencies():
+    from shared.bootstrap import operator_bootstrap
+
+    return operator_bootstrap(SETTINGS, dependencies())
+
+
+@functions_framework.http
+def operator(request: flask.Request) -> flask.Response:
+    """The operator page (HTML, sessions, CSRF); everything under /api/operator."""
+    from shared.operator_web import app
+
+    deps, config = operator_dependencies()
+    return app.handle(request, deps, config)

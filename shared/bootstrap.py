@@ -126,3 +126,53 @@ def rate_limiter(settings: Settings):
     from shared.adapters.firestore_rate_limiter import FirestoreRateLimiter
 
     return FirestoreRateLimiter(firestore.Client(project=settings.project))
+
+
+def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
+    """The operator page's dependencies and web settings (accounts, sessions, audit)."""
+    from urllib.parse import urlsplit
+
+    from google.cloud import firestore
+
+    from shared.adapters.firestore_operators import (
+        Argon2Hasher,
+        FirestoreAudit,
+        FirestoreOperators,
+        FirestoreSessions,
+    )
+    from shared.config import ConfigurationError
+    from shared.domain.sla import OfficeHours
+    from shared.operator_web.app import WebConfig
+    from shared.service_layer.operator_ports import OperatorDependencies
+
+    missing = [
+        name
+        for name, value in (
+            ("OPERATOR_SESSION_KEY", settings.operator_session_key),
+            ("OFFICE_NAME", settings.office_name),
+        )
+        if not value
+    ]
+    if missing:
+        raise ConfigurationError(f"the operator page needs {', '.join(missing)}")
+    if not settings.is_local and len(settings.operator_session_key) < 32:
+        raise ConfigurationError("OPERATOR_SESSION_KEY must be at least 32 characters")
+    client = firestore.Client(project=settings.project)
+    deps = OperatorDependencies(
+        core=core or bootstrap(settings),
+        operators=FirestoreOperators(client),
+        sessions=FirestoreSessions(client),
+        audit=FirestoreAudit(client),
+        hasher=Argon2Hasher(),
+        session_key=settings.operator_session_key.encode(),
+        office_hours=OfficeHours.parse(settings.office_hours),
+        office_name=settings.office_name,
+    )
+    if settings.is_local:
+        parts = urlsplit(settings.storage_public_url or "")
+        storage_origin = f"{parts.scheme}://{parts.netloc}"
+    else:
+        storage_origin = "https://storage.googleapis.com"
+    return deps, WebConfig(
+        cookie_secure=settings.operator_cookie_secure, storage_origin=storage_origin
+    )

@@ -97,6 +97,31 @@ SETTINGS: tuple[Setting, ...] = (
         cloud_required=False,
     ),
     Setting("SDP_LOCAL_DIR", "snapshots on disk (SDP_SOURCE=local)", cloud_required=False),
+    # Operator review page.
+    Setting(
+        "OFFICE_NAME",
+        "office name (shared.office; it also signs operators' answers)",
+        cloud_required=False,
+        local_default="Kantor Wilayah Direktorat Jenderal Pemasyarakatan Banten (lokal)",
+    ),
+    Setting(
+        "SLA_WORKING_HOURS",
+        "working hours the operator SLA clock counts: ISO weekdays, hours, UTC offset",
+        cloud_required=False,
+        local_default="1-5 08:00-16:00 +07:00",
+    ),
+    Setting(
+        "OPERATOR_SESSION_KEY",
+        "key of the operator session-id hash (a secret; the operator function needs it)",
+        cloud_required=False,
+        local_default="local-operator-session-key-not-secret",
+    ),
+    Setting(
+        "OPERATOR_COOKIE_INSECURE",
+        "1 drops the cookie's Secure flag for the plain-HTTP local stack",
+        cloud_required=False,
+        local_default="1",
+    ),
 )
 
 # Which further settings each SDP source needs.
@@ -125,6 +150,7 @@ LOCAL_ONLY = (
     "LOCAL_SIGNING_KEY_FILE",
     "SDP_DEMO_RECORDS",
     "SDP_LOCAL_DIR",
+    "OPERATOR_COOKIE_INSECURE",
 )
 LOCAL_REQUIRED = LOCAL_ONLY[:5]
 
@@ -147,6 +173,11 @@ class Settings:
     local_signing_key_file: str | None = None
     # The SDP_* values, handed as they are to shared.sdp_directory.factory.
     sdp: tuple[tuple[str, str], ...] = ()
+    office_name: str = ""
+    office_hours: str = "1-5 08:00-16:00 +07:00"
+    operator_session_key: str = ""
+    # Only the plain-HTTP local stack may drop Secure (cloud mode refuses the setting).
+    operator_cookie_secure: bool = True
 
     @property
     def is_local(self) -> bool:
@@ -216,4 +247,19 @@ class Settings:
             storage_public_url=values["STORAGE_PUBLIC_URL"] or None,
             local_signing_key_file=values["LOCAL_SIGNING_KEY_FILE"] or None,
             sdp=tuple((name, values[name]) for name in SDP_DIRECTORY_SETTINGS if values[name]),
+            office_name=values["OFFICE_NAME"],
+            office_hours=_office_hours(values["SLA_WORKING_HOURS"]),
+            operator_session_key=values["OPERATOR_SESSION_KEY"],
+            operator_cookie_secure=values["OPERATOR_COOKIE_INSECURE"] != "1",
         )
+
+
+def _office_hours(spec: str) -> str:
+    from shared.domain.sla import DEFAULT_OFFICE_HOURS, OfficeHours
+
+    spec = spec or DEFAULT_OFFICE_HOURS
+    try:
+        OfficeHours.parse(spec)
+    except ValueError as error:
+        raise ConfigurationError(f"SLA_WORKING_HOURS: {error}") from None
+    return spec

@@ -104,6 +104,10 @@ class InMemoryFiles:
     def delete(self, object_name):
         self.objects.pop(object_name, None)
 
+    def read_url(self, object_name, valid_for):
+        self.signed.append((object_name, "GET", 0, valid_for))
+        return f"https://storage.test/{object_name}?signed-get"
+
 
 class InMemoryTasks:
     """Refuses a second task of the same name, as Cloud Tasks does."""
@@ -176,3 +180,106 @@ class InMemoryRateLimiter:
 
 
 # --- operator side ----------------------------------------------------------------------------
+
+
+class InMemoryOperators:
+    def __init__(self):
+        self.documents: dict[str, dict] = {}
+        self._lock = threading.Lock()
+
+    def add(self, operator):
+        from shared.adapters.firestore_operators import operator_document
+        from shared.service_layer.operator_ports import OperatorExists
+
+        with self._lock:
+            if operator.username in self.documents:
+                raise OperatorExists(operator.username)
+            self.documents[operator.username] = operator_document(operator)
+
+    def get(self, username):
+        from shared.adapters.firestore_operators import operator_value
+
+        document = self.documents.get(username)
+        return operator_value(document) if document else None
+
+    def update(self, username, change):
+        from shared.adapters.firestore_operators import operator_document, operator_value
+        from shared.service_layer.operator_ports import OperatorNotFound
+
+        with self._lock:
+            if username not in self.documents:
+                raise OperatorNotFound(username)
+            operator = operator_value(self.documents[username])
+            result = change(operator)
+            self.documents[username] = operator_document(operator)
+            return result
+
+    def list(self):
+        return [self.get(name) for name in sorted(self.documents)]
+
+
+class InMemorySessions:
+    def __init__(self):
+        self.sessions: dict = {}
+
+    def add(self, session, purge_after):
+        self.sessions[session.session_id] = session
+
+    def get(self, session_id):
+        return self.sessions.get(session_id)
+
+    def touch(self, session_id, at):
+        self.sessions[session_id].last_seen_at = at
+
+    def revoke(self, session_id, at):
+        self.sessions[session_id].revoked_at = at
+
+
+class InMemoryAudit:
+    def __init__(self):
+        self.events: list = []
+
+    def append(self, event):
+        self.events.append(event)
+
+    def recent(self, limit=200, actions=None):
+        wanted = set(actions or ())
+        found = [e for e in self.events if not wanted or e.action in wanted]
+        return list(reversed(found))[:limit]
+
+    def for_target(self, target, limit=100):
+        return [e for e in self.events if e.target == target][:limit]
+
+    def actions(self):
+        return [e.action for e in self.events]
+
+
+class PlainHasher:
+    """Not a password hash: a stand-in so unit tests do not spend 50 ms per argon2 call."""
+
+    def hash(self, password):
+        return "plain$" + password
+
+    def verify(self, password_hash, password):
+        return password_hash == "plain$" + password
+
+    def needs_rehash(self, password_hash):
+        return False
+
+
+def fake_operator_dependencies(core=None, **overrides):
+    from shared.domain.sla import OfficeHours
+    from shared.service_layer.operator_ports import OperatorDependencies
+
+    values = dict(
+        core=core or fake_dependencies(),
+        operators=InMemoryOperators(),
+        sessions=InMemorySessions(),
+        audit=InMemoryAudit(),
+        hasher=PlainHasher(),
+        session_key=b"unit-test-session-key",
+        office_hours=OfficeHours.parse("1-7 00:00-23:59 +07:00"),
+        office_name="Kanwil Uji",
+    )
+    values.update(overrides)
+    return OperatorDependencies(**values)

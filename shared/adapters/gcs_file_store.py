@@ -65,6 +65,19 @@ class GcsFileStore:
             url=url, method="PUT", headers=headers, expires_at=datetime.now(UTC) + valid_for
         )
 
+    def read_url(self, object_name: str, valid_for: timedelta) -> str:
+        # Shown inline on the operator page; a short validity bounds what a leaked URL gives.
+        blob = self._bucket.blob(object_name)
+        options = {}
+        if self._api_access_endpoint:
+            options["api_access_endpoint"] = self._api_access_endpoint
+        if self._signing_credentials is not None:
+            options["credentials"] = self._signing_credentials
+        else:
+            options["service_account_email"] = self._signing_service_account
+            options["access_token"] = self._access_token()
+        return blob.generate_signed_url(version="v4", method="GET", expiration=valid_for, **options)
+
     def read(self, object_name: str, max_bytes: int) -> StoredFile | None:
         blob = self._bucket.get_blob(object_name)
         if blob is None:

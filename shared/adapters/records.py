@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from shared.domain.model import (
+    Decision,
+    DecisionKind,
     HistoryEntry,
     InformationKind,
     KtpContentType,
@@ -82,6 +84,17 @@ def to_document(request: RemissionRequest) -> dict:
             "candidates": [_candidate_document(c) for c in request.sdp.candidates],
         },
         "lookup_task_name": request.lookup_task_name,
+        "decisions": [
+            {
+                "kind": d.kind.value,
+                "operator": d.operator,
+                "at": d.at,
+                "candidate_registration_number": d.candidate_registration_number,
+                "answer_text": d.answer_text,
+                "answer_edited": d.answer_edited,
+            }
+            for d in request.decisions
+        ],
     }
 
 
@@ -140,6 +153,17 @@ def from_document(doc: dict) -> RemissionRequest:
             error=sdp.get("error"),
         ),
         lookup_task_name=doc.get("lookup_task_name"),
+        decisions=[
+            Decision(
+                kind=DecisionKind(d["kind"]),
+                operator=d["operator"],
+                at=_utc(d["at"]),
+                candidate_registration_number=d.get("candidate_registration_number"),
+                answer_text=d.get("answer_text"),
+                answer_edited=bool(d.get("answer_edited")),
+            )
+            for d in doc.get("decisions") or []
+        ],
     )
 
 

@@ -138,6 +138,28 @@ class SdpResult:
     error: str | None = None
 
 
+class DecisionKind(enum.StrEnum):
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    CLEARER_KTP = "clearer_ktp"
+
+
+# The rejection code an operator's "need a clearer KTP" leaves on the request.
+OPERATOR_UNCLEAR_KTP = "operator_unclear_ktp"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An operator's decision on a request; the answer text waits here for the dispatch step."""
+
+    kind: DecisionKind
+    operator: str  # username
+    at: datetime
+    candidate_registration_number: str | None = None
+    answer_text: str | None = None
+    answer_edited: bool = False
+
+
 @dataclass
 class RemissionRequest:
     request_id: str
@@ -154,6 +176,7 @@ class RemissionRequest:
     history: list[HistoryEntry] = field(default_factory=list)
     sdp: SdpResult | None = None
     lookup_task_name: str | None = None
+    decisions: list[Decision] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.history:
@@ -223,3 +246,30 @@ class RemissionRequest:
 
     def fail(self, reason: str, at: datetime) -> None:
         self._move_to(Status.FAILED, at, note=reason)
+
+    # --- operator decision ----------------------------------------------------------------
+
+    @property
+    def last_decision(self) -> Decision | None:
+        return self.decisions[-1] if self.decisions else None
+
+    def decide(self, decision: Decision) -> None:
+        """Only from AWAITING_OPERATOR: a second decision on the same round is refused."""
+        if decision.kind is DecisionKind.FOUND:
+            if not decision.candidate_registration_number or not decision.answer_text:
+                raise ValueError("a found decision names a candidate and carries the answer")
+            if self.candidate(decision.candidate_registration_number) is None:
+                raise ValueError("the chosen candidate is not among this request's candidates")
+            self._move_to(Status.ANSWERED, decision.at, note=f"operator:{decision.operator}")
+        elif decision.kind is DecisionKind.NOT_FOUND:
+            self._move_to(Status.NOT_FOUND, decision.at, note=f"operator:{decision.operator}")
+        else:
+            self._move_to(Status.UPLOAD_REJECTED, decision.at, note=OPERATOR_UNCLEAR_KTP)
+            self.ktp.rejection_code = OPERATOR_UNCLEAR_KTP
+        self.decisions.append(decision)
+
+    def candidate(self, registration_number: str) -> SdpCandidate | None:
+        for candidate in self.sdp.candidates if self.sdp else []:
+            if candidate.registration_number == registration_number:
+                return candidate
+        return None

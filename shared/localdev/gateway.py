@@ -30,6 +30,7 @@ FUNCTIONS = {
     "sdp_lookup": "http",
     "status": "http",
     "reupload": "http",
+    "operator": "http",
 }
 
 

@@ -101,7 +101,10 @@ class StorageFront:
             response = self._preflight(request)
         else:
             try:
-                response = self._signed_upload(request)
+                if request.method in ("GET", "HEAD"):
+                    response = self._signed_download(request)
+                else:
+                    response = self._signed_upload(request)
             except gcs_errors.StorageError as error:
                 logger.info("refused %s %s: %s", request.method, request.path, error.code)
                 response = Response(error.to_xml(), error.status, mimetype="application/xml")
@@ -146,6 +149,32 @@ class StorageFront:
         self.events.deliver_in_background(resource)
         logger.info("stored gs://%s/%s (%d bytes)", bucket, object_name, len(body))
         return _upload_success(resource)
+
+    def _signed_download(self, request: Request) -> Response:
+        """A V4 signed GET, as the operator page's KTP view uses."""
+        bucket, object_name = _split_object_path(_decoded_path(request.environ))
+        verify_v4_signature(_received_request(request), self.public_keys, self.clock)
+        try:
+            answer = requests.get(
+                f"{self.emulator_url}/download/storage/v1/b/{quote(bucket, safe='')}"
+                f"/o/{quote(object_name, safe='')}",
+                params={"alt": "media"},
+                timeout=30,
+            )
+        except requests.RequestException as error:
+            raise gcs_errors.backend_unavailable(
+                f"Storage emulator unreachable: {type(error).__name__}"
+            ) from error
+        if answer.status_code == 404:
+            return Response(
+                "<Error><Code>NoSuchKey</Code></Error>", 404, mimetype="application/xml"
+            )
+        if answer.status_code != 200:
+            raise gcs_errors.backend_unavailable(
+                f"Storage emulator answered HTTP {answer.status_code}"
+            )
+        content_type = answer.headers.get("Content-Type", "application/octet-stream")
+        return Response(answer.content, 200, content_type=content_type)
 
     def _store(self, bucket: str, object_name: str, body: bytes, content_type: str) -> dict:
         """Upload through the emulator's JSON media upload, which answers the object resource."""

@@ -98,6 +98,9 @@ class FileStore(Protocol):
     def delete(self, object_name: str) -> None:
         """Remove the object; absent already is fine."""
 
+    def read_url(self, object_name: str, valid_for: timedelta) -> str:
+        """A signed GET for exactly this object (the operator's KTP view)."""
+
 
 # --- task queue ------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from shared.adapters import firestore_rate_limiter, firestore_repository
+from shared.adapters import firestore_operators, firestore_rate_limiter, firestore_repository
 from shared.adapters.records import RETENTION, to_document
 from shared.config import SETTINGS
 from shared.domain.model import KtpContentType
@@ -101,6 +101,8 @@ def test_ttl_covers_every_collection_the_repository_writes():
         firestore_repository.TRACKING_CODES,
         firestore_repository.IDEMPOTENCY_KEYS,
         firestore_rate_limiter.RATE_LIMITS,
+        firestore_operators.SESSIONS,
+        firestore_operators.AUDIT,
     }
     assert set(attr(firestore(), "ttl_collections")) == collections
 

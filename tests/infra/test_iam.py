@@ -7,6 +7,8 @@ import re
 
 from tests.infra.tf import all_tf_files, attr, blocks, module_config, ref, resolve, stack
 
+SESSION_KEY_SECRET = 'secret:${google_secret_manager_secret.this["session-key"].secret_id}'
+
 # (principal, role, scope). Principals are the stack's google_service_account names, plus the
 # Cloud Storage service agent and allUsers.
 EXPECTED = {
@@ -28,6 +30,13 @@ EXPECTED = {
     # reupload: restarts uploads; signs upload URLs as submit (whose create grant the PUT uses).
     ("reupload", "roles/datastore.user", "project"),
     ("reupload", "roles/iam.serviceAccountTokenCreator", "service_account:submit"),
+    # operator: reads/decides requests, accounts, sessions, audit; signs 5-minute KTP read URLs
+    # as itself (objectViewer: a signed GET can only read); the session-key secret.
+    ("operator", "roles/datastore.user", "project"),
+    ("operator", "roles/storage.objectViewer", "bucket:ktp"),
+    ("operator", "roles/iam.serviceAccountTokenCreator", "service_account:operator"),
+    ("operator", "roles/secretmanager.secretAccessor", SESSION_KEY_SECRET),
+    ("allUsers", "roles/run.invoker", "function:operator"),
     # Callers of private functions.
     ("tasks_invoker", "roles/run.invoker", "function:sdp-lookup"),
     ("ktp_trigger", "roles/run.invoker", "function:ktp-uploaded"),
@@ -177,8 +186,9 @@ def test_every_service_account_is_used():
 
 
 def test_secrets_are_declared_and_not_yet_readable():
-    # Declared now; granted only through the module of the function that reads them (dispatch,
-    # webhooks, operator page come later). Today no function reads a secret.
+    # Declared now; granted only through the module of the function that reads them (dispatch
+    # and webhooks come later). Today only the operator page reads one: its session key.
     secrets = set(stack().locals["secrets"])
     assert secrets == {"sendgrid-api-key", "whatsapp-token", "whatsapp-app-secret", "session-key"}
-    assert not any(role == "roles/secretmanager.secretAccessor" for _, role, _ in granted())
+    readers = {g for g in granted() if g[1] == "roles/secretmanager.secretAccessor"}
+    assert readers == {("operator", "roles/secretmanager.secretAccessor", SESSION_KEY_SECRET)}

@@ -88,10 +88,10 @@ def test_settings_point_at_the_declared_resources():
         assert env["KTP_BUCKET"] == "${module.ktp_bucket.name}", name
         assert env["SDP_LOOKUP_QUEUE"] == "${module.sdp_lookup_queue.name}", name
         assert env["TASKS_SERVICE_ACCOUNT"] == "${google_service_account.tasks_invoker.email}"
-        # Only submit signs; every function carries the setting because the code requires it.
-        assert env["SIGNING_SERVICE_ACCOUNT"] == attr(
-            functions()["fn_submit"], "service_account_email"
-        )
+        # Submit signs uploads and the operator page KTP reads, each as itself; every function
+        # carries the setting because the code requires it.
+        signer = "fn_operator" if name == "fn_operator" else "fn_submit"
+        assert env["SIGNING_SERVICE_ACCOUNT"] == attr(functions()[signer], "service_account_email")
         assert env["SDP_LOOKUP_URL"] == "${local.sdp_lookup_url}", name
         # Real, imported SDP data in the cloud; the code refuses demo data there.
         assert env["SDP_SOURCE"] == "gcs", name

@@ -13,6 +13,8 @@ module "frontend" {
     "/api/submit"   = { service = module.fn_submit.service, region = var.region }
     "/api/status"   = { service = module.fn_status.service, region = var.region }
     "/api/reupload" = { service = module.fn_reupload.service, region = var.region }
+    # The operator page and its sub-paths; its own sign-in (password + TOTP) guards it.
+    "/api/operator/*" = { service = module.fn_operator.service, region = var.region }
   }
 
   # Cloud Armor, per client IP, on every API backend.
@@ -20,6 +22,7 @@ module "frontend" {
     submit   = { priority = 1000, path = "/api/submit", count = var.submit_requests_per_minute, interval_seconds = 60 }
     status   = { priority = 1100, path = "/api/status", count = var.status_requests_per_minute, interval_seconds = 60 }
     reupload = { priority = 1200, path = "/api/reupload", count = var.status_requests_per_minute, interval_seconds = 60 }
+    operator = { priority = 1300, path = "/api/operator/login", count = 30, interval_seconds = 60 }
   }
 
   depends_on = [module.services]

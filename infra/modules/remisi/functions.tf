@@ -132,3 +132,33 @@ module "fn_reupload" {
 
   depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
 }
+
+# The operator review page. Public at the load balancer on purpose (see frontend.tf): operators
+# sign in with their own password + TOTP; IAP would demand Google accounts the office's staff
+# do not have. Signs its 5-minute KTP read URLs as itself.
+module "fn_operator" {
+  source                = "../cloud_function"
+  project_id            = local.function_common.project_id
+  region                = local.function_common.region
+  source_bucket         = local.function_common.source_bucket
+  source_object         = local.function_common.source_object
+  build_service_account = local.function_common.build_service_account
+  labels                = local.labels
+
+  name                  = "operator"
+  entry_point           = "operator"
+  description           = "/api/operator/*: the operators' review page (sign-in, queue, decisions, audit)."
+  service_account_email = google_service_account.operator.email
+  environment           = local.function_environment
+  extra_environment = {
+    SIGNING_SERVICE_ACCOUNT = google_service_account.operator.email
+    OFFICE_NAME             = var.office_name
+  }
+  secrets = {
+    OPERATOR_SESSION_KEY = google_secret_manager_secret.this["session-key"].secret_id
+  }
+  public        = true
+  max_instances = 5
+
+  depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
+}

@@ -184,3 +184,30 @@ resource "google_project_iam_member" "build_source" {
     expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.function_source.name}\") || resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-\")"
   }
 }
+
+# --- operator -----------------------------------------------------------------------------------
+
+resource "google_service_account" "operator" {
+  project      = var.project_id
+  account_id   = "fn-operator"
+  display_name = "operator: the review page; reads requests, accounts, audit; signs KTP read URLs"
+}
+
+resource "google_project_iam_member" "operator_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.operator.email}"
+}
+
+# A signed GET acts with the signer's permissions: view only, never write or delete.
+resource "google_storage_bucket_iam_member" "operator_ktp_read" {
+  bucket = module.ktp_bucket.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.operator.email}"
+}
+
+resource "google_service_account_iam_member" "operator_signs_as_itself" {
+  service_account_id = google_service_account.operator.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:${google_service_account.operator.email}"
+}

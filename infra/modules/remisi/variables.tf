@@ -81,3 +81,9 @@ variable "firestore_point_in_time_recovery" {
   type    = bool
   default = false
 }
+
+variable "office_name" {
+  description = "Office name that signs operators' answers (OFFICE_NAME), e.g. Kanwil Ditjenpas Banten."
+  type        = string
+  default     = "Kantor Wilayah Direktorat Jenderal Pemasyarakatan Banten"
+}

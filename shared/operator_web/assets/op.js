@@ -1,0 +1,42 @@
+// Keyboard shortcuts for the common path, and confirmations. No framework, no inline script
+// (the CSP allows only this file).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+  function typing(event) {
+    var tag = (event.target.tagName || "").toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || event.ctrlKey || event.metaKey || event.altKey;
+  }
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-href]"));
+  var current = -1;
+  function select(index) {
+    if (!rows.length) return;
+    if (current >= 0) rows[current].classList.remove("selected");
+    current = Math.max(0, Math.min(rows.length - 1, index));
+    rows[current].classList.add("selected");
+    rows[current].scrollIntoView({block: "nearest"});
+  }
+  document.addEventListener("keydown", function (event) {
+    if (typing(event)) return;
+    var key = event.key;
+    if (rows.length && (key === "j" || key === "k")) {
+      select(current + (key === "j" ? 1 : -1));
+    } else if (rows.length && key === "Enter" && current >= 0) {
+      window.location.assign(rows[current].getAttribute("data-href"));
+    } else if (/^[1-9]$/.test(key)) {
+      var pick = document.querySelector('[data-key="' + key + '"]');
+      if (pick) window.location.assign(pick.getAttribute("href"));
+    } else if (key === "n" || key === "u") {
+      var button = document.getElementById(key === "n" ? "not-found" : "clearer-ktp");
+      if (button) button.click();
+    } else if (key === "q") {
+      var queue = document.querySelector('a[accesskey="q"]');
+      if (queue) window.location.assign(queue.getAttribute("href"));
+    }
+  });
+})();

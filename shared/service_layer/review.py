@@ -1,0 +1,182 @@
+"""The operator's work on requests: queue, detail, KTP view, answer preview, decision."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.domain.accounts import Operator
+from shared.domain.answers import check_answer, compose_answer
+from shared.domain.model import Decision, DecisionKind, RemissionRequest, Status
+from shared.domain.sla import SlaClock, sla_clock
+from shared.service_layer.auth import audit
+from shared.service_layer.operator_ports import OperatorDependencies
+
+REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
+
+# The queue's tabs, in the order an operator works them.
+QUEUE_STATUSES = (
+    Status.AWAITING_OPERATOR,
+    Status.UPLOAD_REJECTED,
+    Status.ANSWERED,
+    Status.NOT_FOUND,
+    Status.NOTIFIED,
+)
+
+
+class NotVisible(Exception):
+    """Unknown id, malformed id, or a request that never reached an operator: all 404."""
+
+
+class AlreadyDecided(Exception):
+    def __init__(self, decision: Decision | None, status: Status):
+        super().__init__("request already decided")
+        self.decision = decision
+        self.status = status
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    request: RemissionRequest
+    clock: SlaClock
+    waiting_since: datetime
+
+
+def operator_clock(deps: OperatorDependencies, request: RemissionRequest) -> SlaClock | None:
+    reached = _reached_operator_at(request)
+    if reached is None:
+        return None
+    until = None
+    if request.status is not Status.AWAITING_OPERATOR:
+        decided = [d.at for d in request.decisions if d.at >= reached]
+        until = decided[0] if decided else request.updated_at
+    return sla_clock(deps.office_hours, reached, until, deps.core.clock.now())
+
+
+def _reached_operator_at(request: RemissionRequest) -> datetime | None:
+    return request.entered_at(Status.AWAITING_OPERATOR)
+
+
+def queue(deps: OperatorDependencies, status: Status, limit: int = 200) -> list[QueueItem]:
+    now = deps.core.clock.now()
+    found = deps.core.requests.list_by_status(status, now + timedelta(seconds=1), limit)
+    items = []
+    for request in found:
+        if _reached_operator_at(request) is None:
+            continue  # a rejected upload the operator never saw belongs to the requester
+        items.append(QueueItem(request, operator_clock(deps, request), request.entered_at(status)))
+    return items
+
+
+def get_request(deps: OperatorDependencies, request_id: str) -> RemissionRequest:
+    if not REQUEST_ID.match(request_id or ""):
+        raise NotVisible
+    request = deps.core.requests.get(request_id)
+    if request is None or _reached_operator_at(request) is None:
+        raise NotVisible
+    return request
+
+
+def ktp_view_url(deps: OperatorDependencies, operator: Operator, request_id: str) -> str:
+    request = get_request(deps, request_id)
+    name = request.ktp.verified_object_name
+    if not name:
+        raise NotVisible
+    url = deps.core.files.read_url(name, deps.ktp_view_valid_for)
+    audit(deps, operator.username, "ktp_viewed", target=request_id, attempt=request.ktp.attempt)
+    return url
+
+
+def composed_answer(deps: OperatorDependencies, request: RemissionRequest, registration: str):
+    candidate = request.candidate(registration or "")
+    if candidate is None:
+        raise NotVisible
+    return candidate, compose_answer(request, candidate, deps.office_name)
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.strip().replace("\r\n", "\n").encode()).hexdigest()[:16]
+
+
+def decide(
+    deps: OperatorDependencies,
+    operator: Operator,
+    request_id: str,
+    kind: DecisionKind,
+    registration: str | None = None,
+    answer_text: str | None = None,
+) -> Decision:
+    """Records the decision in one transaction. A request already decided (by anyone) raises
+    AlreadyDecided naming who decided, and nothing changes."""
+    request = get_request(deps, request_id)
+    now = deps.core.clock.now()
+    edited = False
+    if kind is DecisionKind.FOUND:
+        _, composed = composed_answer(deps, request, registration)
+        answer_text = check_answer(answer_text)
+        edited = _fingerprint(answer_text) != _fingerprint(composed)
+    decision = Decision(
+        kind=kind,
+        operator=operator.username,
+        at=now,
+        candidate_registration_number=registration if kind is DecisionKind.FOUND else None,
+        answer_text=answer_text if kind is DecisionKind.FOUND else None,
+        answer_edited=edited,
+    )
+
+    def apply(current: RemissionRequest):
+        if current.status is not Status.AWAITING_OPERATOR:
+            return AlreadyDecided(current.last_decision, current.status)
+        current.decide(decision)
+        return None
+
+    refused = deps.core.requests.update(request_id, apply)
+    if refused is not None:
+        audit(
+            deps,
+            operator.username,
+            "decision_refused",
+            target=request_id,
+            kind=kind.value,
+            decided_by=refused.decision.operator if refused.decision else None,
+        )
+        raise refused
+    details = {"kind": kind.value}
+    if kind is DecisionKind.FOUND:
+        details.update(
+            candidate=registration,
+            edited=edited,
+            answer_fingerprint=_fingerprint(answer_text),
+        )
+    audit(deps, operator.username, f"decision_{kind.value}", target=request_id, **details)
+    return decision
+
+
+def timeline(deps: OperatorDependencies, request: RemissionRequest) -> list[tuple[datetime, str]]:
+    """What happened to the request, the pipeline's steps and operators' actions, in order."""
+    labels = {
+        Status.AWAITING_UPLOAD: "Formulir diterima, menunggu unggahan KTP",
+        Status.UPLOAD_REJECTED: "KTP ditolak / diminta ulang",
+        Status.RECEIVED: "KTP diterima dan diperiksa",
+        Status.SDP_LOOKUP: "Pencarian SDP diantrikan",
+        Status.AWAITING_OPERATOR: "Menunggu operator",
+        Status.ANSWERED: "Diputuskan: ditemukan, jawaban disiapkan",
+        Status.NOT_FOUND: "Diputuskan: tidak ditemukan di SDP",
+        Status.NOTIFIED: "Pemohon telah diberi tahu",
+        Status.EXPIRED: "Kedaluwarsa",
+        Status.FAILED: "Gagal diproses",
+    }
+    actions = {
+        "ktp_viewed": "melihat KTP",
+        "decision_found": "memutuskan: ditemukan",
+        "decision_not_found": "memutuskan: tidak ditemukan",
+        "decision_clearer_ktp": "meminta KTP yang lebih jelas",
+        "decision_refused": "mencoba memutuskan (sudah diputuskan)",
+    }
+    entries = [(h.at, labels[h.status]) for h in request.history]
+    for event in deps.audit.for_target(request.request_id):
+        label = actions.get(event.action, event.action)
+        entries.append((event.at, f"{event.actor} {label}"))
+    return sorted(entries, key=lambda e: e[0])

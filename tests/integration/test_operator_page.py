@@ -1,0 +1,262 @@
+"""The operator page through HTTP on the local stack: the journey, the role matrix, CSRF,
+session expiry and revocation, lockout, IDOR and XSS payloads."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from shared.operator_web.app import ROUTES
+from tests.integration.operator_helpers import (
+    PASSWORD,
+    audit_actions,
+    awaiting_request,
+    base,
+    create_account,
+    csrf_of,
+    sign_in,
+)
+
+pytestmark = pytest.mark.integration
+
+ROLES = ("operator_divpas", "operator_remisi", "admin")
+
+
+@pytest.fixture(scope="module")
+def accounts(local_stack):
+    return {role: create_account(local_stack, role) for role in ROLES}
+
+
+@pytest.fixture(scope="module")
+def sessions(local_stack, accounts):
+    return {role: sign_in(local_stack, account) for role, account in accounts.items()}
+
+
+@pytest.fixture(scope="module")
+def request_id(local_stack, firestore_client):
+    return awaiting_request(local_stack, firestore_client)
+
+
+def test_an_operator_takes_a_request_from_the_queue_to_a_recorded_decision(
+    local_stack, firestore_client, sessions, accounts
+):
+    request_id = awaiting_request(local_stack, firestore_client)
+    http = sessions["operator_remisi"]
+    queue = http.get(f"{base(local_stack)}/queue", timeout=10)
+    assert queue.status_code == 200 and request_id in queue.text
+    assert "default-src 'none'" in queue.headers["Content-Security-Policy"]
+    assert queue.headers["Cache-Control"] == "no-store"
+
+    detail = http.get(f"{base(local_stack)}/requests/{request_id}", timeout=10)
+    assert detail.status_code == 200 and "Kandidat SDP" in detail.text
+    ktp = http.get(f"{base(local_stack)}/requests/{request_id}/ktp", allow_redirects=False)
+    assert ktp.status_code == 303
+    signed = ktp.headers["Location"]
+    assert signed.startswith(local_stack.storage_public_url) and "X-Goog-Expires=300" in signed
+    image = requests.get(signed, timeout=10)
+    assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
+    assert (
+        requests.get(signed.replace("X-Goog-Expires=300", "X-Goog-Expires=900")).status_code == 403
+    )
+
+    doc = firestore_client.collection("requests").document(request_id).get().to_dict()
+    registration = doc["sdp"]["candidates"][0]["registration_number"]
+    compose = http.get(
+        f"{base(local_stack)}/requests/{request_id}/compose",
+        params={"candidate": registration},
+        timeout=10,
+    )
+    assert compose.status_code == 200
+    answer = html.unescape(
+        compose.text.split("<textarea", 1)[1].split(">", 1)[1].split("</textarea>")[0]
+    )
+    csrf = csrf_of(http, local_stack)
+    decided = http.post(
+        f"{base(local_stack)}/requests/{request_id}/decide",
+        data={
+            "csrf": csrf,
+            "kind": "found",
+            "candidate": registration,
+            "answer": answer + "\nSalam.",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert decided.status_code == 303, decided.text
+    stored = firestore_client.collection("requests").document(request_id).get().to_dict()
+    assert stored["status"] == "answered"
+    assert stored["decisions"][-1]["operator"] == accounts["operator_remisi"].username
+    assert stored["decisions"][-1]["answer_text"].endswith("Salam.")
+    assert stored["decisions"][-1]["answer_edited"] is True
+
+    # A second operator (or the same one twice) cannot decide again, and sees who decided.
+    divpas = sessions["operator_divpas"]
+    again = divpas.post(
+        f"{base(local_stack)}/requests/{request_id}/decide",
+        data={"csrf": csrf_of(divpas, local_stack), "kind": "clearer_ktp"},
+        timeout=10,
+    )
+    assert again.status_code == 409
+    assert f"sudah diputuskan oleh {accounts['operator_remisi'].username}" in again.text
+
+    actions = audit_actions(firestore_client, request_id)
+    assert {"ktp_viewed", "decision_found", "decision_refused"} <= set(actions)
+    audit = sessions["admin"].get(f"{base(local_stack)}/admin/audit", timeout=10)
+    assert audit.status_code == 200 and "decision_found" in audit.text and "sign_in" in audit.text
+    exported = sessions["admin"].get(f"{base(local_stack)}/admin/audit.csv", timeout=10)
+    assert exported.headers["Content-Type"].startswith("text/csv") and request_id in exported.text
+
+
+def _call(http, stack, route, request_id, csrf):
+    path = route.example.replace("{id}", request_id)
+    url = base(stack) + path
+    if route.method == "GET":
+        return http.get(url, allow_redirects=False, timeout=10)
+    # Harmless bodies: an allowed role gets a validation answer, never a change.
+    return http.post(url, data={"csrf": csrf, "kind": "bogus", "action": "bogus"}, timeout=10)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_endpoint_checks_the_role_server_side(local_stack, sessions, request_id, role):
+    from shared.domain.accounts import Role, allowed
+
+    http = sessions[role]
+    csrf = csrf_of(http, local_stack)
+    checked = 0
+    for route in ROUTES:
+        if route.permission is None or route.example == "/logout":
+            continue
+        answer = _call(http, local_stack, route, request_id, csrf)
+        expected_allowed = allowed(Role(role), route.permission)
+        if route.example == "/requests/{id}/decide" and role == "operator_divpas":
+            expected_allowed = True  # may ask for a clearer KTP; "bogus" gets a 400
+        if expected_allowed:
+            assert answer.status_code in (200, 303, 400, 404), (
+                role,
+                route.example,
+                answer.status_code,
+            )
+        else:
+            assert answer.status_code == 403, (role, route.example, answer.status_code)
+        checked += 1
+    assert checked >= 12
+
+
+def test_without_a_session_nothing_is_served(local_stack, request_id):
+    for route in ROUTES:
+        if route.permission is None:
+            continue
+        answer = _call(requests.Session(), local_stack, route, request_id, "x")
+        if route.method == "GET":
+            assert answer.status_code == 303 and answer.headers["Location"].endswith("/login")
+        else:
+            assert answer.status_code == 401
+
+
+def test_state_changes_need_the_sessions_csrf_token(
+    local_stack, sessions, request_id, firestore_client
+):
+    http = sessions["operator_remisi"]
+    url = f"{base(local_stack)}/requests/{request_id}/decide"
+    for data in ({"kind": "not_found"}, {"kind": "not_found", "csrf": "forged"}):
+        assert http.post(url, data=data, timeout=10).status_code == 403
+    cross = http.post(
+        url,
+        data={"kind": "not_found", "csrf": csrf_of(http, local_stack)},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        timeout=10,
+    )
+    assert cross.status_code == 403
+    doc = firestore_client.collection("requests").document(request_id).get().to_dict()
+    assert doc["status"] == "awaiting_operator"
+
+
+def test_sessions_expire_when_idle_and_end_on_sign_out(local_stack, firestore_client):
+    account = create_account(local_stack, "operator_divpas")
+    http = sign_in(local_stack, account)
+    assert http.get(f"{base(local_stack)}/queue", allow_redirects=False).status_code == 200
+    cookie = http.cookies.get("remisi-op")
+    assert cookie and "HttpOnly" in _set_cookie_of(local_stack, account)
+    session_id = hmac.new(
+        b"local-operator-session-key-not-secret", cookie.encode(), hashlib.sha256
+    ).hexdigest()
+    ref = firestore_client.collection("operator_sessions").document(session_id)
+    ref.update({"last_seen_at": datetime.now(UTC) - timedelta(minutes=31)})
+    assert http.get(f"{base(local_stack)}/queue", allow_redirects=False).status_code == 303
+
+    http = sign_in(local_stack, account)
+    csrf = csrf_of(http, local_stack)
+    stolen = dict(http.cookies)
+    assert http.post(f"{base(local_stack)}/logout", data={"csrf": csrf}).status_code == 200
+    replay = requests.get(f"{base(local_stack)}/queue", cookies=stolen, allow_redirects=False)
+    assert replay.status_code == 303
+
+
+def _set_cookie_of(stack, account) -> str:
+    answer = requests.post(
+        f"{base(stack)}/login",
+        data={"username": account.username, "password": PASSWORD, "code": account.next_code()},
+        allow_redirects=False,
+        timeout=20,
+    )
+    header = answer.headers["Set-Cookie"]
+    assert "SameSite=Strict" in header and "Path=/" in header
+    return header
+
+
+def test_repeated_failures_lock_the_account(local_stack, firestore_client):
+    account = create_account(local_stack, "operator_remisi")
+    for _ in range(5):
+        answer = requests.post(
+            f"{base(local_stack)}/login",
+            data={"username": account.username, "password": "salah-salah-salah", "code": "000000"},
+            timeout=20,
+        )
+        assert answer.status_code == 401
+    locked = requests.post(
+        f"{base(local_stack)}/login",
+        data={"username": account.username, "password": PASSWORD, "code": account.next_code()},
+        timeout=20,
+    )
+    assert locked.status_code == 401 and "dikunci" in locked.text
+    doc = firestore_client.collection("operators").document(account.username).get().to_dict()
+    assert doc["failed_attempts"] == 5 and doc["locked_until"] is not None
+
+
+def test_unknown_and_out_of_context_ids_get_404(local_stack, sessions):
+    from tests.integration.test_pipeline import submit
+
+    fresh = submit(local_stack).json()["request_id"]  # still awaiting its upload
+    http = sessions["operator_remisi"]
+    for request_id in (fresh, "f" * 32, "..%2F..%2Fetc", "1' or '1'='1"):
+        for suffix in ("", "/ktp", "/compose?candidate=x"):
+            answer = http.get(
+                f"{base(local_stack)}/requests/{request_id}{suffix}", allow_redirects=False
+            )
+            assert answer.status_code == 404, (request_id, suffix)
+
+
+XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+def test_xss_payloads_in_every_free_text_field_are_escaped(local_stack, firestore_client, sessions):
+    request_id = awaiting_request(
+        local_stack,
+        firestore_client,
+        requester_name="O'Brien Siti",
+        address=XSS,
+        relationship="lainnya",
+        relationship_other=XSS[:60],
+        prisoner_upt=XSS,
+        information_needed=["lainnya"],
+        information_other=XSS,
+    )
+    page = sessions["operator_remisi"].get(f"{base(local_stack)}/requests/{request_id}").text
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "O&#39;Brien Siti" in page

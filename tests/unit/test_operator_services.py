@@ -1,0 +1,330 @@
+"""Accounts, sign-in, lockout, sessions and decisions, with in-memory ports."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pyotp
+import pytest
+
+from shared.domain.accounts import AccountInvalid, Permission, Role, Session, allowed
+from shared.domain.answers import PLACEHOLDER, AnswerInvalid, compose_answer
+from shared.domain.model import DecisionKind, Status
+from shared.domain.sdp import SdpCandidate
+from shared.domain.sla import OfficeHours, SlaClock
+from shared.service_layer import auth, review, services
+from shared.service_layer.services import UploadedObject
+from tests.fakes import ListDirectory, fake_dependencies, fake_operator_dependencies
+from tests.samples import form_payload, jpeg_bytes
+
+TODAY = date(2026, 11, 28)
+PASSWORD = "kata-sandi-yang-panjang"
+RECORD = {
+    "nama": "Ahmad Fauzi bin Hasan",
+    "upt": "Lapas Serang",
+    "riwayat_remisi": [
+        {"tahun": 2024, "jenis": "RU", "tahap": "I", "besaran": "2 bulan", "nomor_sk": "W11-1"},
+        {"tahun": 2025, "jenis": "RK", "hari_raya": "Idul Fitri", "besaran": "1 bulan"},
+    ],
+    "total_remisi": "3 bulan",
+    "tanggal_ekspirasi_setelah_remisi": "2027-03-05",
+    "tanggal_dua_pertiga": "2026-06-01",
+    "program_integrasi": "PB",
+    "status_integrasi": "diusulkan",
+}
+
+
+@pytest.fixture
+def deps():
+    core = fake_dependencies(
+        sdp=ListDirectory(
+            [
+                SdpCandidate(
+                    "REG-1",
+                    "Ahmad Fauzi bin Hasan",
+                    97.0,
+                    ("nama sama",),
+                    upt="Lapas Serang",
+                    extra={"good_match": True, "record": RECORD},
+                ),
+                SdpCandidate("REG-2", "Ahmad Fauzan", 71.0, ("nama mirip",)),
+            ]
+        )
+    )
+    return fake_operator_dependencies(core)
+
+
+def awaiting_request(deps, **overrides):
+    core = deps.core
+    request = services.submit_request(form_payload(TODAY, **overrides), core).request
+    name = request.ktp.object_name
+    generation = core.files.put(name, jpeg_bytes())
+    services.handle_ktp_uploaded(UploadedObject("b", name, generation, 1, "image/jpeg"), core)
+    services.run_sdp_lookup(request.request_id, core)
+    return core.requests.get(request.request_id)
+
+
+def make_operator(deps, username="siti.remisi", role=Role.OPERATOR_REMISI):
+    return auth.create_operator(deps, username, "Siti", role, PASSWORD, actor="cli")
+
+
+def code_for(enrolment, deps, offset=0):
+    at = deps.core.clock.now() + timedelta(seconds=30 * offset)
+    return pyotp.TOTP(enrolment.totp_secret).at(at)
+
+
+def sign_in(deps, enrolment, password=PASSWORD, offset=0):
+    return auth.sign_in(
+        deps, enrolment.operator.username, password, code_for(enrolment, deps, offset)
+    )
+
+
+# --- accounts and sign-in ---------------------------------------------------------------------
+
+
+def test_roles_follow_the_sop():
+    assert allowed(Role.OPERATOR_DIVPAS, Permission.ASK_CLEARER_KTP)
+    assert not allowed(Role.OPERATOR_DIVPAS, Permission.DECIDE)
+    assert allowed(Role.OPERATOR_REMISI, Permission.DECIDE)
+    assert not allowed(Role.ADMIN, Permission.VIEW_REQUEST)
+    assert allowed(Role.ADMIN, Permission.AUDIT)
+    assert not allowed(Role.OPERATOR_REMISI, Permission.ACCOUNTS)
+
+
+@pytest.mark.parametrize(
+    "username,password",
+    [("A", PASSWORD), ("siti", "pendek"), ("siti", "siti-dan-kata-sandi")],
+)
+def test_bad_usernames_and_weak_passwords_are_refused(deps, username, password):
+    with pytest.raises(AccountInvalid):
+        auth.create_operator(deps, username, "Siti", Role.ADMIN, password, actor="cli")
+
+
+def test_a_username_is_taken_once(deps):
+    make_operator(deps)
+    with pytest.raises(AccountInvalid, match="sudah dipakai"):
+        make_operator(deps)
+
+
+def test_sign_in_needs_password_and_a_fresh_totp_code(deps):
+    enrolment = make_operator(deps)
+    signed = sign_in(deps, enrolment)
+    assert auth.authenticate(deps, signed.token)[1].username == "siti.remisi"
+    stored = deps.sessions.get(signed.session.session_id)
+    assert stored is not None and signed.token not in stored.session_id
+    # The same code again (a replay) is refused even with the right password.
+    with pytest.raises(auth.SignInRefused):
+        sign_in(deps, enrolment)
+    deps.core.clock.advance(seconds=30)
+    assert sign_in(deps, enrolment).token != signed.token
+    assert deps.audit.actions().count("sign_in") == 2
+    assert "sign_in_failed" in deps.audit.actions()
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(deps):
+    enrolment = make_operator(deps)
+    with pytest.raises(auth.SignInRefused) as wrong:
+        sign_in(deps, enrolment, password="salah-salah-salah")
+    with pytest.raises(auth.SignInRefused) as unknown:
+        auth.sign_in(deps, "tidak.ada", PASSWORD, "123456")
+    assert wrong.value.message == unknown.value.message == auth.GENERIC_REFUSAL
+
+
+def test_lockout_backs_off_and_ends(deps):
+    enrolment = make_operator(deps)
+    for _ in range(4):
+        with pytest.raises(auth.SignInRefused):
+            sign_in(deps, enrolment, password="salah-salah-salah")
+    with pytest.raises(auth.SignInRefused) as fifth:
+        sign_in(deps, enrolment, password="salah-salah-salah")
+    assert fifth.value.locked_until == deps.core.clock.now() + timedelta(minutes=1)
+    # Locked: even the right credentials are refused, and do not count.
+    with pytest.raises(auth.SignInRefused, match="dikunci"):
+        sign_in(deps, enrolment)
+    deps.core.clock.advance(minutes=1, seconds=1)
+    with pytest.raises(auth.SignInRefused) as sixth:
+        sign_in(deps, enrolment, password="salah-salah-salah")
+    assert sixth.value.locked_until - deps.core.clock.now() == timedelta(minutes=2)
+    deps.core.clock.advance(minutes=2, seconds=1)
+    sign_in(deps, enrolment)
+    assert deps.operators.get("siti.remisi").failed_attempts == 0
+
+
+def test_sessions_expire_when_idle_and_absolutely(deps):
+    enrolment = make_operator(deps)
+    signed = sign_in(deps, enrolment)
+    deps.core.clock.advance(minutes=29)
+    assert auth.authenticate(deps, signed.token) is not None  # and touched
+    deps.core.clock.advance(minutes=29)
+    assert auth.authenticate(deps, signed.token) is not None
+    deps.core.clock.advance(minutes=31)
+    assert auth.authenticate(deps, signed.token) is None
+
+    session = Session(
+        "x",
+        "siti.remisi",
+        Role.OPERATOR_REMISI,
+        "c",
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2026, 1, 1, 9, 59, tzinfo=UTC),
+    )
+    assert session.expires_at() == datetime(2026, 1, 1, 10, tzinfo=UTC)
+
+
+def test_sign_out_revocation_role_change_and_password_change_end_sessions(deps):
+    admin = make_operator(deps, "admin.satu", Role.ADMIN)
+    enrolment = make_operator(deps)
+    signed = sign_in(deps, enrolment)
+    admin_session = sign_in(deps, admin)
+    deps.core.clock.advance(seconds=1)
+    auth.admin_change(deps, admin_session.operator, "siti.remisi", "revoke_sessions")
+    assert auth.authenticate(deps, signed.token) is None
+
+    deps.core.clock.advance(seconds=31)
+    again = sign_in(deps, enrolment)
+    deps.core.clock.advance(seconds=1)
+    auth.admin_change(deps, admin_session.operator, "siti.remisi", "role:operator_divpas")
+    assert auth.authenticate(deps, again.token) is None
+
+    deps.core.clock.advance(seconds=31)
+    third = sign_in(deps, enrolment)
+    auth.sign_out(deps, third.session)
+    assert auth.authenticate(deps, third.token) is None
+
+    deps.core.clock.advance(seconds=31)
+    fourth = sign_in(deps, enrolment)
+    with pytest.raises(AccountInvalid):
+        auth.change_password(
+            deps, fourth.operator, "salah", "baru-yang-panjang-1", "baru-yang-panjang-1"
+        )
+    deps.core.clock.advance(seconds=1)
+    auth.change_password(
+        deps, fourth.operator, PASSWORD, "baru-yang-panjang-1", "baru-yang-panjang-1"
+    )
+    assert auth.authenticate(deps, fourth.token) is None
+    deps.core.clock.advance(seconds=31)
+    with pytest.raises(auth.SignInRefused):
+        sign_in(deps, enrolment)
+    deps.core.clock.advance(seconds=31)
+    assert sign_in(deps, enrolment, password="baru-yang-panjang-1")
+    actions = deps.audit.actions()
+    for expected in ("account_revoke_sessions", "account_role", "sign_out", "password_changed"):
+        assert expected in actions
+
+
+def test_an_admin_cannot_change_their_own_account_by_accident(deps):
+    admin = make_operator(deps, "admin.satu", Role.ADMIN)
+    with pytest.raises(AccountInvalid):
+        auth.admin_change(deps, admin.operator, "admin.satu", "deactivate")
+
+
+def test_csrf_token_is_compared_exactly():
+    session = Session("x", "u", Role.ADMIN, "token-abc", datetime.now(UTC), datetime.now(UTC))
+    assert auth.csrf_ok(session, "token-abc")
+    assert not auth.csrf_ok(session, "token-abd")
+    assert not auth.csrf_ok(session, None)
+
+
+# --- answers, SLA and decisions ---------------------------------------------------------------
+
+
+def test_the_answer_has_exactly_what_was_asked(deps):
+    request = awaiting_request(deps, information_needed=["tanggal_bebas"])
+    text = compose_answer(request, request.sdp.candidates[0], "Kanwil Uji")
+    assert "5 Maret 2027" in text and "Kanwil Uji" in text
+    assert "Riwayat remisi" not in text and "2/3" not in text
+
+    request = awaiting_request(
+        deps,
+        information_needed=["riwayat_remisi", "pembebasan_bersyarat", "status_sk"],
+        idempotency_key="k" * 32,
+    )
+    text = compose_answer(request, request.sdp.candidates[0], "Kanwil Uji")
+    assert "2024: Remisi Umum I, 2 bulan, SK W11-1" in text
+    assert "2025: Remisi Khusus (Idul Fitri) I, 1 bulan" in text
+    assert "Total remisi yang telah diterima: 3 bulan." in text
+    assert "Pembebasan Bersyarat; status: diusulkan" in text
+    assert "Remisi Umum 2024, SK W11-1" in text
+    assert "Perkiraan tanggal bebas" not in text
+
+
+def test_office_hours_count_only_working_time():
+    hours = OfficeHours.parse("1-5 08:00-16:00 +07:00")
+    friday_afternoon = datetime(2026, 11, 27, 8, 58, tzinfo=UTC)  # 15:58 WIB, Friday
+    monday_morning = datetime(2026, 11, 30, 1, 3, tzinfo=UTC)  # 08:03 WIB, Monday
+    assert hours.working_time(friday_afternoon, monday_morning) == timedelta(minutes=5)
+    assert SlaClock(timedelta(minutes=2)).state == "on_time"
+    assert SlaClock(timedelta(minutes=4)).state == "late_verification"
+    assert SlaClock(timedelta(minutes=9)).state == "breached"
+    with pytest.raises(ValueError):
+        OfficeHours.parse("senin-jumat")
+
+
+def test_found_records_the_edited_answer_once_and_names_who_decided(deps):
+    remisi = make_operator(deps).operator
+    other = make_operator(deps, "budi.remisi").operator
+    request = awaiting_request(deps)
+    assert [i.request.request_id for i in review.queue(deps, Status.AWAITING_OPERATOR)] == [
+        request.request_id
+    ]
+    _, composed = review.composed_answer(deps, request, "REG-1")
+    decision = review.decide(
+        deps, remisi, request.request_id, DecisionKind.FOUND, "REG-1", composed + "\nTambahan."
+    )
+    assert decision.answer_edited
+    stored = deps.core.requests.get(request.request_id)
+    assert stored.status is Status.ANSWERED
+    assert stored.last_decision.answer_text.endswith("Tambahan.")
+    with pytest.raises(review.AlreadyDecided) as second:
+        review.decide(deps, other, request.request_id, DecisionKind.NOT_FOUND)
+    assert second.value.decision.operator == "siti.remisi"
+    assert deps.core.requests.get(request.request_id).status is Status.ANSWERED
+    actions = deps.audit.actions()
+    assert "decision_found" in actions and "decision_refused" in actions
+    found = next(e for e in deps.audit.events if e.action == "decision_found")
+    assert found.details["edited"] is True and found.target == request.request_id
+
+
+def test_an_unedited_answer_is_recorded_as_such_and_placeholders_block(deps):
+    remisi = make_operator(deps).operator
+    request = awaiting_request(deps, information_needed=["lainnya"], information_other="Kapan?")
+    _, composed = review.composed_answer(deps, request, "REG-1")
+    assert PLACEHOLDER in composed
+    with pytest.raises(AnswerInvalid):
+        review.decide(deps, remisi, request.request_id, DecisionKind.FOUND, "REG-1", composed)
+    with pytest.raises(review.NotVisible):
+        review.decide(deps, remisi, request.request_id, DecisionKind.FOUND, "REG-X", "Jawaban")
+    answer = composed.replace(PLACEHOLDER, "Bulan depan.")
+    decision = review.decide(deps, remisi, request.request_id, DecisionKind.FOUND, "REG-1", answer)
+    assert decision.answer_edited  # the placeholder was replaced
+
+
+def test_not_found_and_clearer_ktp(deps):
+    divpas = make_operator(deps, "dewi.divpas", Role.OPERATOR_DIVPAS).operator
+    first, second = awaiting_request(deps), awaiting_request(deps, idempotency_key="z" * 32)
+    review.decide(deps, divpas, first.request_id, DecisionKind.CLEARER_KTP)
+    stored = deps.core.requests.get(first.request_id)
+    assert stored.status is Status.UPLOAD_REJECTED
+    assert stored.ktp.rejection_code == "operator_unclear_ktp"
+    assert [i.request.request_id for i in review.queue(deps, Status.UPLOAD_REJECTED)] == [
+        first.request_id
+    ]
+    review.decide(deps, divpas, second.request_id, DecisionKind.NOT_FOUND)
+    assert deps.core.requests.get(second.request_id).status is Status.NOT_FOUND
+
+
+def test_requests_outside_the_operators_context_are_not_visible(deps):
+    fresh = services.submit_request(form_payload(TODAY), deps.core).request
+    for request_id in (fresh.request_id, "0" * 32, "../etc", ""):
+        with pytest.raises(review.NotVisible):
+            review.get_request(deps, request_id)
+    assert review.queue(deps, Status.AWAITING_UPLOAD) == []
+
+
+def test_a_ktp_view_is_a_five_minute_url_and_is_audited(deps):
+    remisi = make_operator(deps).operator
+    request = awaiting_request(deps)
+    url = review.ktp_view_url(deps, remisi, request.request_id)
+    assert url.startswith("https://storage.test/ktp/")
+    assert deps.core.files.signed[-1][1:] == ("GET", 0, timedelta(minutes=5))
+    assert deps.audit.events[-1].action == "ktp_viewed"
+    timeline = review.timeline(deps, deps.core.requests.get(request.request_id))
+    assert timeline[-1][1] == "siti.remisi melihat KTP"

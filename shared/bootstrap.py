@@ -138,6 +138,7 @@ def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
         Argon2Hasher,
         FirestoreAudit,
         FirestoreOperators,
+        FirestoreRequestArchive,
         FirestoreSessions,
     )
     from shared.config import ConfigurationError
@@ -167,6 +168,7 @@ def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
         session_key=settings.operator_session_key.encode(),
         office_hours=OfficeHours.parse(settings.office_hours),
         office_name=settings.office_name,
+        archive=FirestoreRequestArchive(client),
     )
     if settings.is_local:
         parts = urlsplit(settings.storage_public_url or "")

@@ -254,6 +254,19 @@ class InMemoryAudit:
         return [e.action for e in self.events]
 
 
+class InMemoryArchive:
+    def __init__(self, requests: InMemoryRequests):
+        self._requests = requests
+
+    def created_between(self, start, end, limit=20000):
+        found = [
+            from_document(d)
+            for d in self._requests.documents.values()
+            if start <= d["created_at"] < end
+        ]
+        return sorted(found, key=lambda r: r.created_at)[:limit]
+
+
 class PlainHasher:
     """Not a password hash: a stand-in so unit tests do not spend 50 ms per argon2 call."""
 
@@ -271,8 +284,9 @@ def fake_operator_dependencies(core=None, **overrides):
     from shared.domain.sla import OfficeHours
     from shared.service_layer.operator_ports import OperatorDependencies
 
+    core = core or fake_dependencies()
     values = dict(
-        core=core or fake_dependencies(),
+        core=core,
         operators=InMemoryOperators(),
         sessions=InMemorySessions(),
         audit=InMemoryAudit(),
@@ -280,6 +294,7 @@ def fake_operator_dependencies(core=None, **overrides):
         session_key=b"unit-test-session-key",
         office_hours=OfficeHours.parse("1-7 00:00-23:59 +07:00"),
         office_name="Kanwil Uji",
+        archive=InMemoryArchive(core.requests),
     )
     values.update(overrides)
     return OperatorDependencies(**values)

@@ -204,6 +204,26 @@ class FirestoreAudit:
         return sorted((audit_value(s.id, s.to_dict()) for s in query.stream()), key=lambda e: e.at)
 
 
+class FirestoreRequestArchive:
+    """Reads requests by creation time for the reports (single-field index on created_at)."""
+
+    def __init__(self, client: firestore.Client):
+        self._db = client
+
+    def created_between(self, start: datetime, end: datetime, limit: int = 20000):
+        from shared.adapters.firestore_repository import REQUESTS
+        from shared.adapters.records import from_document
+
+        query = (
+            self._db.collection(REQUESTS)
+            .where(filter=firestore.FieldFilter("created_at", ">=", start))
+            .where(filter=firestore.FieldFilter("created_at", "<", end))
+            .order_by("created_at")
+            .limit(limit)
+        )
+        return [from_document(s.to_dict()) for s in query.stream()]
+
+
 class Argon2Hasher:
     """argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile)."""
 

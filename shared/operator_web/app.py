@@ -452,6 +452,78 @@ def decide(ctx: Context) -> flask.Response:
     return redirect(f"{BASE}/requests/{request_id}?ok=decided")
 
 
+# --- reports --------------------------------------------------------------------------------
+
+
+def _report(ctx: Context):
+    from shared.operator_web import report_files
+
+    month = ctx.request.args.get("month") or review.current_month(ctx.deps)
+    try:
+        report = review.month_report(ctx.deps, month)
+    except ValueError:
+        return None, None
+    table = report_files.rows(
+        report,
+        {k.value: v for k, v in RELATIONSHIP_LABELS.items()},
+        {k.value: v for k, v in INFORMATION_LABELS.items()},
+    )
+    return report, table
+
+
+@route("GET", "/reports", Permission.REPORTS)
+def reports_page(ctx: Context) -> flask.Response:
+    from shared.domain.reports import OUTCOME_LABELS
+    from shared.operator_web import report_files
+
+    report, table = _report(ctx)
+    if report is None:
+        return message(ctx, 400, "Tidak valid", "Bulan ditulis seperti 2026-11.")
+
+    def percent(part):
+        value = report.percent(part)
+        return "-" if value is None else f"{value} %"
+
+    return render(
+        ctx,
+        "reports.html",
+        report=report,
+        table=table,
+        sla_verification=percent(report.within_verification),
+        sla_sop=percent(report.within_sop),
+        daily_chart=report_files.bar_chart(
+            [(f"{d.day}", n) for d, n in report.by_day], "Permohonan per hari"
+        ),
+        outcome_chart=report_files.bar_chart(
+            [(OUTCOME_LABELS[k].split(" (")[0], n) for k, n in report.outcomes.items()],
+            "Hasil permohonan",
+        ),
+    )
+
+
+@route("GET", "/reports.<kind>", Permission.REPORTS, "/reports.csv")
+def report_file(ctx: Context) -> flask.Response:
+    from shared.operator_web import report_files
+
+    kind = ctx.params["kind"]
+    report, table = _report(ctx)
+    if kind not in ("csv", "xlsx"):
+        return not_found(ctx)
+    if report is None:
+        return message(ctx, 400, "Tidak valid", "Bulan ditulis seperti 2026-11.")
+    auth.audit(ctx.deps, ctx.operator.username, "report_exported", month=report.month, kind=kind)
+    if kind == "csv":
+        response = flask.Response(report_files.as_csv(table), mimetype="text/csv")
+    else:
+        response = flask.Response(
+            report_files.as_xlsx(table, report.month),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    name = f"laporan-remisi-{report.month}.{kind}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 # --- administration ---------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from shared.domain.accounts import Operator, Session
+from shared.domain.model import RemissionRequest
 from shared.domain.sla import OfficeHours
 from shared.service_layer.ports import Dependencies
 
@@ -68,6 +69,13 @@ class AuditLog(Protocol):
         """Events about one request, oldest first."""
 
 
+class RequestArchive(Protocol):
+    def created_between(
+        self, start: datetime, end: datetime, limit: int = 20000
+    ) -> list[RemissionRequest]:
+        """Requests created in [start, end), for the monthly reports."""
+
+
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 
@@ -88,3 +96,4 @@ class OperatorDependencies:
     office_name: str
     issuer: str = "Layanan Informasi Remisi"
     ktp_view_valid_for: timedelta = timedelta(minutes=5)
+    archive: RequestArchive | None = None

@@ -180,3 +180,15 @@ def timeline(deps: OperatorDependencies, request: RemissionRequest) -> list[tupl
         label = actions.get(event.action, event.action)
         entries.append((event.at, f"{event.actor} {label}"))
     return sorted(entries, key=lambda e: e[0])
+
+
+def month_report(deps: OperatorDependencies, month: str):
+    from shared.domain.reports import month_bounds, monthly_report
+
+    start, end = month_bounds(month, deps.office_hours)
+    requests = deps.archive.created_between(start, end) if deps.archive else []
+    return monthly_report(month, requests, deps.office_hours)
+
+
+def current_month(deps: OperatorDependencies) -> str:
+    return f"{deps.core.clock.now().astimezone(deps.office_hours.tz):%Y-%m}"

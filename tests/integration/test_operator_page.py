@@ -260,3 +260,23 @@ def test_xss_payloads_in_every_free_text_field_are_escaped(local_stack, firestor
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "O&#39;Brien Siti" in page
+
+
+def test_the_monthly_report_page_and_its_exports(local_stack, sessions, request_id):
+    import io
+    from datetime import UTC, datetime, timedelta
+
+    from openpyxl import load_workbook
+
+    month = f"{datetime.now(UTC) + timedelta(hours=7):%Y-%m}"
+    http = sessions["operator_remisi"]
+    page = http.get(f"{base(local_stack)}/reports", params={"month": month}, timeout=20)
+    assert page.status_code == 200 and "<svg" in page.text and "Permohonan per hari" in page.text
+    assert http.get(f"{base(local_stack)}/reports?month=2026-13").status_code == 400
+    xlsx = sessions["admin"].get(f"{base(local_stack)}/reports.xlsx", params={"month": month})
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = {(r[0], r[1]): r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values[("ringkasan", "jumlah permohonan")] >= 1
+    csv_text = http.get(f"{base(local_stack)}/reports.csv", params={"month": month}).text
+    assert csv_text.startswith("bagian,butir,nilai")

@@ -328,3 +328,42 @@ def test_a_ktp_view_is_a_five_minute_url_and_is_audited(deps):
     assert deps.audit.events[-1].action == "ktp_viewed"
     timeline = review.timeline(deps, deps.core.requests.get(request.request_id))
     assert timeline[-1][1] == "siti.remisi melihat KTP"
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+def test_the_monthly_report_counts_outcomes_steps_and_sla(deps):
+    from shared.domain.reports import month_bounds
+    from shared.operator_web import report_files
+
+    remisi = make_operator(deps).operator
+    fast = awaiting_request(deps)
+    deps.core.clock.advance(minutes=2)
+    review.decide(deps, remisi, fast.request_id, DecisionKind.NOT_FOUND)
+    slow = awaiting_request(deps, idempotency_key="s" * 32, relationship="pengacara")
+    deps.core.clock.advance(minutes=10)
+    _, composed = review.composed_answer(deps, slow, "REG-1")
+    review.decide(deps, remisi, slow.request_id, DecisionKind.FOUND, "REG-1", composed)
+    awaiting_request(deps, idempotency_key="w" * 32)
+
+    report = review.month_report(deps, "2026-11")
+    assert report.total == 3 and report.decided == 2
+    assert report.outcomes["found"] == report.outcomes["not_found"] == 1
+    assert report.outcomes["waiting_operator"] == 1
+    assert report.relationships == {"ayah_ibu": 2, "pengacara": 1}
+    assert (report.within_verification, report.within_sop) == (1, 1)
+    assert report.percent(report.within_sop) == 50.0
+    assert report.step_medians["operator"] == timedelta(minutes=6)
+    assert sum(n for _, n in report.by_day) == 3 and len(report.by_day) == 30
+    assert review.month_report(deps, "2026-10").total == 0
+    start, end = month_bounds("2026-12", deps.office_hours)
+    assert (start.month, end.year, end.month) == (12, 2027, 1)
+    with pytest.raises(ValueError):
+        month_bounds("2026-13", deps.office_hours)
+
+    table = report_files.rows(report, {}, {})
+    assert ("hasil", "Ditemukan (dijawab)", 1) in table
+    assert "kepatuhan SLA,dalam 8 menit (target SOP) %,50.0" in report_files.as_csv(table)
+    svg = report_files.bar_chart([("<b>", 1)], "Uji <script>")
+    assert "<script>" not in svg and "&lt;b&gt;" in svg

@@ -25,7 +25,7 @@ from shared.domain.accounts import ROLE_LABELS, AccountInvalid, Permission, Role
 from shared.domain.answers import AnswerInvalid
 from shared.domain.model import DecisionKind, InformationKind, Relationship, Status
 from shared.service_layer import auth, review
-from shared.service_layer.operator_ports import OperatorDependencies
+from shared.service_layer.operator_ports import OperatorDependencies, OperatorNotFound
 
 HERE = Path(__file__).parent
 BASE = "/api/operator"
@@ -169,7 +169,12 @@ ROUTES: list[Route] = []
 
 
 def route(method: str, path: str, permission: Permission | None, example: str | None = None):
-    pattern = re.compile("^" + re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", path) + "$")
+    parts = re.split(r"<(\w+)>", path)  # literal, name, literal, name, ...
+    regex = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+        for index, part in enumerate(parts)
+    )
+    pattern = re.compile(f"^{regex}$")
 
     def register(handler: Handler) -> Handler:
         ROUTES.append(Route(method, pattern, permission, handler, example or path))
@@ -559,9 +564,7 @@ def create_account(ctx: Context) -> flask.Response:
     except (AccountInvalid, ValueError) as invalid:
         text = str(invalid) if isinstance(invalid, AccountInvalid) else "Peran tidak dikenal."
         return _accounts(ctx, status=400, error=text)
-    # segno's SVG holds only the otpauth URI (username is [a-z0-9._-]); built here, not typed.
-    svg = segno.make(enrolment.totp_uri, error="m").svg_inline(scale=4)
-    return _accounts(ctx, enrolment=enrolment, qr_svg=Markup(svg))  # noqa: S704
+    return _enrolled(ctx, enrolment)
 
 
 @route("POST", "/admin/accounts/<username>", Permission.ACCOUNTS, "/admin/accounts/someone")
@@ -574,16 +577,42 @@ def change_account(ctx: Context) -> flask.Response:
         return _accounts(ctx, status=400, error=str(invalid))
     except ValueError:
         return _accounts(ctx, status=400, error="Tindakan tidak dikenal.")
-    except Exception as error:
-        if type(error).__name__ == "OperatorNotFound":
-            return not_found(ctx)
-        raise
+    except OperatorNotFound:
+        return not_found(ctx)
     return redirect(f"{BASE}/admin/accounts?ok=changed")
+
+
+@route(
+    "POST", "/admin/accounts/<username>/reset", Permission.ACCOUNTS, "/admin/accounts/someone/reset"
+)
+def reset_account(ctx: Context) -> flask.Response:
+    try:
+        enrolment = auth.reset_credentials(
+            ctx.deps, ctx.operator, ctx.params["username"], ctx.request.form.get("password", "")
+        )
+    except AccountInvalid as invalid:
+        return _accounts(ctx, status=400, error=str(invalid))
+    except OperatorNotFound:
+        return not_found(ctx)
+    return _enrolled(ctx, enrolment)
+
+
+def _enrolled(ctx: Context, enrolment) -> flask.Response:
+    # segno's SVG holds only the otpauth URI (username is [a-z0-9._-]); built here, not typed.
+    svg = segno.make(enrolment.totp_uri, error="m").svg_inline(scale=4)
+    return _accounts(ctx, enrolment=enrolment, qr_svg=Markup(svg))  # noqa: S704
 
 
 @route("GET", "/admin/audit", Permission.AUDIT)
 def audit_page(ctx: Context) -> flask.Response:
-    return render(ctx, "audit.html", events=ctx.deps.audit.recent(300))
+    actor = ctx.request.args.get("actor", "").strip()[:40]
+    action = ctx.request.args.get("action", "").strip()[:40]
+    target = ctx.request.args.get("target", "").strip()[:80]
+    events = ctx.deps.audit.for_target(target, 500)[::-1] if target else ctx.deps.audit.recent(1000)
+    events = [
+        e for e in events if (not actor or e.actor == actor) and (not action or e.action == action)
+    ][:300]
+    return render(ctx, "audit.html", events=events, actor=actor, action=action, target=target)
 
 
 def _cell(value) -> str:

@@ -51,6 +51,16 @@ class Enrolment:
     totp_uri: str
 
 
+_dummy_hashes: dict[int, str] = {}
+
+
+def _dummy_hash(deps: OperatorDependencies) -> str:
+    key = id(deps.hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = deps.hasher.hash(_DUMMY_PASSWORD)
+    return _dummy_hashes[key]
+
+
 def audit(deps: OperatorDependencies, actor: str, action: str, target=None, **details) -> None:
     deps.audit.append(
         AuditEvent(
@@ -125,6 +135,32 @@ def admin_change(deps: OperatorDependencies, actor: Operator, username: str, act
     audit(deps, actor.username, f"account_{action.split(':')[0]}", target=f"operator:{username}")
 
 
+def reset_credentials(
+    deps: OperatorDependencies, actor: Operator, username: str, password: str
+) -> Enrolment:
+    """A lost phone or a forgotten password: a new initial password and a new TOTP secret, every
+    session ended. The admin hands both over in person."""
+    if username == actor.username:
+        raise AccountInvalid("Ubah akun Anda sendiri melalui admin lain.")
+    check_password(password, username)
+    secret = accounts.new_totp_secret()
+    now = deps.core.clock.now()
+    new_hash = deps.hasher.hash(password)
+
+    def change(operator: Operator) -> Operator:
+        operator.password_hash = new_hash
+        operator.totp_secret = secret
+        operator.last_totp_step = None
+        operator.password_changed_at = now
+        operator.unlock()
+        operator.revoke_sessions(now)
+        return operator
+
+    operator = deps.operators.update(username, change)
+    audit(deps, actor.username, "account_reset", target=f"operator:{username}")
+    return Enrolment(operator, secret, accounts.totp_uri(secret, username, deps.issuer))
+
+
 # --- sign in ----------------------------------------------------------------------------------
 
 
@@ -134,7 +170,8 @@ def sign_in(deps: OperatorDependencies, username: str, password: str, code: str)
     known = accounts.USERNAME.match(username)
     operator = deps.operators.get(username) if known else None
     if operator is None or not operator.active:
-        deps.hasher.verify(deps.hasher.hash(_DUMMY_PASSWORD), password or "")
+        # One verification, as for a known account, so timing does not tell which names exist.
+        deps.hasher.verify(_dummy_hash(deps), password or "")
         audit(deps, "-", "sign_in_failed", username=username if known else "(tidak valid)")
         raise SignInRefused(GENERIC_REFUSAL)
     if operator.is_locked(now):

@@ -280,3 +280,41 @@ def test_the_monthly_report_page_and_its_exports(local_stack, sessions, request_
     assert values[("ringkasan", "jumlah permohonan")] >= 1
     csv_text = http.get(f"{base(local_stack)}/reports.csv", params={"month": month}).text
     assert csv_text.startswith("bagian,butir,nilai")
+
+
+def test_an_admin_creates_and_resets_an_account_on_the_page(local_stack, sessions):
+    import re
+    import uuid
+
+    from tests.integration.operator_helpers import Account
+
+    admin = sessions["admin"]
+    csrf = csrf_of(admin, local_stack, "/admin/accounts")
+    username = f"baru.{uuid.uuid4().hex[:6]}"
+    created = admin.post(
+        f"{base(local_stack)}/admin/accounts",
+        data={
+            "csrf": csrf,
+            "username": username,
+            "display_name": "<b>Operator</b> Baru",
+            "role": "operator_divpas",
+            "password": PASSWORD,
+        },
+        timeout=20,
+    )
+    assert created.status_code == 200 and "<svg" in created.text
+    assert "&lt;b&gt;Operator&lt;/b&gt; Baru" in created.text
+    secret = re.search(r"<code>([A-Z2-7]+)</code>", created.text)[1]
+    newcomer = Account(username, "operator_divpas", secret)
+    assert sign_in(local_stack, newcomer).get(f"{base(local_stack)}/queue").status_code == 200
+
+    reset = admin.post(
+        f"{base(local_stack)}/admin/accounts/{username}/reset",
+        data={"csrf": csrf, "password": "sandi-awal-yang-baru-1"},
+        timeout=20,
+    )
+    assert reset.status_code == 200
+    fresh = Account(
+        username, "operator_divpas", re.search(r"<code>([A-Z2-7]+)</code>", reset.text)[1]
+    )
+    assert sign_in(local_stack, fresh, password="sandi-awal-yang-baru-1")

@@ -367,3 +367,20 @@ def test_the_monthly_report_counts_outcomes_steps_and_sla(deps):
     assert "kepatuhan SLA,dalam 8 menit (target SOP) %,50.0" in report_files.as_csv(table)
     svg = report_files.bar_chart([("<b>", 1)], "Uji <script>")
     assert "<script>" not in svg and "&lt;b&gt;" in svg
+
+
+def test_an_admin_resets_lost_credentials(deps):
+    admin = make_operator(deps, "admin.satu", Role.ADMIN).operator
+    enrolment = make_operator(deps)
+    signed = sign_in(deps, enrolment)
+    deps.core.clock.advance(seconds=1)
+    fresh = auth.reset_credentials(deps, admin, "siti.remisi", "sandi-awal-yang-baru")
+    assert fresh.totp_secret != enrolment.totp_secret
+    assert auth.authenticate(deps, signed.token) is None
+    deps.core.clock.advance(seconds=31)
+    with pytest.raises(auth.SignInRefused):
+        sign_in(deps, enrolment)  # the old phone's code and the old password
+    assert auth.sign_in(deps, "siti.remisi", "sandi-awal-yang-baru", code_for(fresh, deps))
+    assert "account_reset" in deps.audit.actions()
+    with pytest.raises(AccountInvalid):
+        auth.reset_credentials(deps, admin, "admin.satu", "sandi-awal-yang-baru")

@@ -4,8 +4,8 @@
 
 The password is read without echo (or from stdin with --password-stdin); the TOTP enrolment is
 printed once, with a QR code in the terminal and in an SVG file to hand to the operator.
-Settings come from the environment, as for the functions (REMISI_MODE, GOOGLE_CLOUD_PROJECT;
-locally FIRESTORE_EMULATOR_HOST).
+Settings come from the environment, as for the functions (REMISI_MODE, GOOGLE_CLOUD_PROJECT);
+with --local, from the stack `make dev` runs (start it first).
 """
 
 from __future__ import annotations
@@ -21,11 +21,17 @@ import segno
 from shared.domain.accounts import AccountInvalid, Role
 
 
-def _dependencies():
+def _dependencies(local: bool = False):
     from shared.bootstrap import operator_bootstrap
     from shared.config import Settings
 
-    settings = Settings.from_env()
+    environ = dict(os.environ)
+    if local:
+        # The stack `make dev` starts, on its default ports.
+        from shared.localdev.stack import LocalStack, StackConfig
+
+        environ = {**LocalStack(StackConfig()).function_env(), **environ}
+    settings = Settings.from_env(environ)
     deps, _ = operator_bootstrap(settings, core=_core_for_cli(settings))
     return deps
 
@@ -49,7 +55,7 @@ def _core_for_cli(settings):
 def create(args, deps=None) -> int:
     from shared.service_layer import auth
 
-    deps = deps or _dependencies()
+    deps = deps or _dependencies(args.local)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -87,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     make.add_argument("--password-stdin", action="store_true")
     make.add_argument("--qr-file", help="where to write the enrolment QR (SVG)")
     make.add_argument("--no-terminal-qr", action="store_true")
+    make.add_argument(
+        "--local", action="store_true", help="use the local stack of `make dev` (default ports)"
+    )
     args = parser.parse_args(argv)
     args.name = args.name or args.username
     return create(args)

@@ -282,6 +282,27 @@ def reupload(request: flask.Request) -> flask.Response:
     )
 
 
+@functools.cache
+def verify_scheduler_caller():
+    from shared.bootstrap import scheduler_verifier
+
+    return scheduler_verifier(SETTINGS)
+
+
+@functions_framework.http
+def sweep(request: flask.Request) -> flask.Response:
+    """Cloud Scheduler, every 10 minutes: expire, requeue, or flag what is stuck."""
+    from dataclasses import asdict
+
+    from shared.adapters.task_auth import TaskCallerRefused
+
+    try:
+        verify_scheduler_caller()(request.headers)
+    except TaskCallerRefused:
+        return _problem(403, "forbidden", "Forbidden.")
+    return _json(asdict(services.sweep(dependencies())), 200)
+
+
 # --- operator review page ----------------------------------------------------------------------
 
 

@@ -128,6 +128,14 @@ def rate_limiter(settings: Settings):
     return FirestoreRateLimiter(firestore.Client(project=settings.project))
 
 
+def scheduler_verifier(settings: Settings):
+    from shared.adapters.task_auth import local_scheduler_verifier, oidc_task_verifier
+
+    if settings.is_local:
+        return local_scheduler_verifier()
+    return oidc_task_verifier(settings.sweep_url, settings.scheduler_service_account)
+
+
 def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
     """The operator page's dependencies and web settings (accounts, sessions, audit)."""
     from urllib.parse import urlsplit

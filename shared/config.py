@@ -47,6 +47,16 @@ SETTINGS: tuple[Setting, ...] = (
         local_default="",
     ),
     Setting(
+        "SWEEP_URL",
+        "URL Cloud Scheduler calls for the periodic sweep (the sweep function; OIDC audience)",
+        local_default="http://127.0.0.1:8080/api/sweep",
+    ),
+    Setting(
+        "SCHEDULER_SERVICE_ACCOUNT",
+        "service account whose OIDC token Cloud Scheduler attaches; sweep accepts only it",
+        local_default="",
+    ),
+    Setting(
         "SIGNING_SERVICE_ACCOUNT",
         "service account that signs upload URLs through IAM signBlob",
         local_default="",
@@ -164,6 +174,8 @@ class Settings:
     sdp_lookup_queue: str
     sdp_lookup_url: str
     tasks_service_account: str
+    sweep_url: str
+    scheduler_service_account: str
     signing_service_account: str
     upload_url_valid_for: timedelta
     firestore_emulator_host: str | None = None
@@ -239,6 +251,8 @@ class Settings:
             sdp_lookup_queue=values["SDP_LOOKUP_QUEUE"],
             sdp_lookup_url=values["SDP_LOOKUP_URL"],
             tasks_service_account=values["TASKS_SERVICE_ACCOUNT"],
+            sweep_url=values["SWEEP_URL"],
+            scheduler_service_account=values["SCHEDULER_SERVICE_ACCOUNT"],
             signing_service_account=values["SIGNING_SERVICE_ACCOUNT"],
             upload_url_valid_for=timedelta(minutes=int(minutes)),
             firestore_emulator_host=values["FIRESTORE_EMULATOR_HOST"] or None,

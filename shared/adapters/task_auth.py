@@ -1,4 +1,4 @@
-"""Is this HTTP call really a task from our queue?
+"""Is this HTTP call really a task from our queue (or a job of our scheduler)?
 
 Cloud: Cloud Tasks attaches an OIDC token signed by Google for the queue's service account,
 with the function URL as audience; anything else is refused. Local: the emulator cannot sign
@@ -21,6 +21,16 @@ def local_task_verifier(queue_id: str) -> Callable[[Mapping[str, str]], None]:
         queue = headers.get("X-CloudTasks-QueueName", "")
         if queue.rsplit("/", 1)[-1] != queue_id:
             raise TaskCallerRefused("not from the local task queue")
+
+    return verify
+
+
+def local_scheduler_verifier() -> Callable[[Mapping[str, str]], None]:
+    """Cloud Scheduler marks its calls with this header; locally that is all there is."""
+
+    def verify(headers: Mapping[str, str]) -> None:
+        if headers.get("X-CloudScheduler") != "true":
+            raise TaskCallerRefused("not from the scheduler")
 
     return verify
 

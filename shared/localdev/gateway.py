@@ -28,6 +28,7 @@ FUNCTIONS = {
     "submit": "http",
     "ktp_uploaded": "cloudevent",
     "sdp_lookup": "http",
+    "sweep": "http",
     "status": "http",
     "reupload": "http",
     "operator": "http",

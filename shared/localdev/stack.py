@@ -10,11 +10,13 @@ own virtualenv: it pins an old protobuf), and the gateway serving the site and e
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from shared.localdev.processes import ManagedProcess, free_port, port_is_free
 from shared.localdev.signing_key import ensure_local_service_account
 
 REPO = Path(__file__).resolve().parents[2]
+SWEEP_EVERY_SECONDS = 300
 
 
 @dataclass
@@ -149,6 +152,7 @@ class LocalStack:
             "KTP_BUCKET": c.bucket,
             "SDP_LOOKUP_QUEUE": c.sdp_lookup_queue,
             "SDP_LOOKUP_URL": f"{self.site_url}/api/sdp_lookup",
+            "SWEEP_URL": f"{self.site_url}/api/sweep",
             "FIRESTORE_EMULATOR_HOST": self.firestore_host,
             "STORAGE_EMULATOR_HOST": self.storage_emulator_url,
             "CLOUD_TASKS_EMULATOR_HOST": self.tasks_host,
@@ -238,12 +242,23 @@ def main(argv: list[str] | None = None) -> int:
     print("Starting the local stack (emulators, functions, site)…", flush=True)
     stack.start()
     print(stack.describe(), flush=True)
+    next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
     try:
         while not stopping.wait(1.0):
             dead = [p.name for p in stack.processes if p.process.poll() is not None]
             if dead:
                 print(f"stopped unexpectedly: {', '.join(dead)}; see the logs", file=sys.stderr)
                 return 1
+            if time.monotonic() >= next_sweep:
+                # What Cloud Scheduler does in the cloud (infra: fn_sweep's schedule).
+                next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
+                with contextlib.suppress(requests.RequestException):
+                    requests.post(
+                        f"{stack.site_url}/api/sweep",
+                        json={},
+                        timeout=60,
+                        headers={"X-CloudScheduler": "true"},
+                    )
     finally:
         print("Stopping…", flush=True)
         stack.stop()

@@ -236,6 +236,8 @@ def test_packaged_source_starts_in_cloud_mode_without_the_local_stack(tmp_path):
         "SDP_LOOKUP_QUEUE": "sdp-lookup",
         "SDP_LOOKUP_URL": "https://asia-southeast2-p.cloudfunctions.net/sdp-lookup",
         "TASKS_SERVICE_ACCOUNT": "tasks-invoker@p.iam.gserviceaccount.com",
+        "SWEEP_URL": "https://asia-southeast2-p.cloudfunctions.net/sweep",
+        "SCHEDULER_SERVICE_ACCOUNT": "scheduler@p.iam.gserviceaccount.com",
         "SIGNING_SERVICE_ACCOUNT": "fn-submit@p.iam.gserviceaccount.com",
         "SDP_SOURCE": "gcs",
         "SDP_BUCKET": "p-sdp-snapshots",

@@ -38,6 +38,11 @@ EXPECTED = {
     ("operator", "roles/secretmanager.secretAccessor", SESSION_KEY_SECRET),
     ("allUsers", "roles/run.invoker", "function:operator"),
     # Callers of private functions.
+    ("sweep", "roles/datastore.user", "project"),
+    ("sweep", "roles/storage.objectUser", "bucket:ktp"),
+    ("sweep", "roles/cloudtasks.enqueuer", "queue:sdp-lookup"),
+    ("sweep", "roles/iam.serviceAccountUser", "service_account:tasks_invoker"),
+    ("scheduler", "roles/run.invoker", "function:sweep"),
     ("tasks_invoker", "roles/run.invoker", "function:sdp-lookup"),
     ("ktp_trigger", "roles/run.invoker", "function:ktp-uploaded"),
     ("ktp_trigger", "roles/eventarc.eventReceiver", "project"),

@@ -10,6 +10,8 @@ CLOUD = {
     "SDP_LOOKUP_QUEUE": "sdp-lookup",
     "SDP_LOOKUP_URL": "https://asia-southeast2-remisi-prod.cloudfunctions.net/sdp-lookup",
     "TASKS_SERVICE_ACCOUNT": "tasks@remisi-prod.iam.gserviceaccount.com",
+    "SWEEP_URL": "https://asia-southeast2-remisi-prod.cloudfunctions.net/sweep",
+    "SCHEDULER_SERVICE_ACCOUNT": "scheduler@remisi-prod.iam.gserviceaccount.com",
     "SIGNING_SERVICE_ACCOUNT": "submit@remisi-prod.iam.gserviceaccount.com",
     "SDP_SOURCE": "gcs",
     "SDP_BUCKET": "remisi-prod-sdp",

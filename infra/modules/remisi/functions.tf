@@ -133,6 +133,35 @@ module "fn_reupload" {
   depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
 }
 
+module "fn_sweep" {
+  source                = "../cloud_function"
+  project_id            = local.function_common.project_id
+  region                = local.function_common.region
+  source_bucket         = local.function_common.source_bucket
+  source_object         = local.function_common.source_object
+  build_service_account = local.function_common.build_service_account
+  labels                = local.labels
+
+  name                  = "sweep"
+  entry_point           = "sweep"
+  description           = "Every 10 minutes: expires abandoned uploads, requeues lost lookups, marks stuck requests failed."
+  service_account_email = google_service_account.sweep.email
+  environment           = local.function_environment
+  expected_url          = local.sweep_url
+  timeout_seconds       = 300
+
+  scheduler_service_account = google_service_account.scheduler.email
+  schedules = {
+    every-10-minutes = {
+      schedule  = "*/10 * * * *"
+      time_zone = "Asia/Jakarta"
+      body      = "{}"
+    }
+  }
+
+  depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
+}
+
 # The operator review page. Public at the load balancer on purpose (see frontend.tf): operators
 # sign in with their own password + TOTP; IAP would demand Google accounts the office's staff
 # do not have. Signs its 5-minute KTP read URLs as itself.

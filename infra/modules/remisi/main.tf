@@ -13,19 +13,23 @@ locals {
   # lookups there, and the function checks it as the OIDC audience (a postcondition in the
   # function module fails the apply if the deployed URL differs).
   sdp_lookup_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/sdp-lookup"
+  # Likewise for sweep: Cloud Scheduler's OIDC audience, checked by the function.
+  sweep_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/sweep"
 
   # Every cloud-required row of shared.config.SETTINGS, for every function (the code refuses to
   # start without them). tests/infra holds this map against the code.
   function_environment = {
-    REMISI_MODE             = "cloud"
-    GOOGLE_CLOUD_PROJECT    = var.project_id
-    REMISI_REGION           = var.region
-    KTP_BUCKET              = module.ktp_bucket.name
-    SDP_LOOKUP_QUEUE        = module.sdp_lookup_queue.name
-    SDP_LOOKUP_URL          = local.sdp_lookup_url
-    TASKS_SERVICE_ACCOUNT   = google_service_account.tasks_invoker.email
-    SIGNING_SERVICE_ACCOUNT = google_service_account.submit.email
-    UPLOAD_URL_MINUTES      = "15"
+    REMISI_MODE               = "cloud"
+    GOOGLE_CLOUD_PROJECT      = var.project_id
+    REMISI_REGION             = var.region
+    KTP_BUCKET                = module.ktp_bucket.name
+    SDP_LOOKUP_QUEUE          = module.sdp_lookup_queue.name
+    SDP_LOOKUP_URL            = local.sdp_lookup_url
+    TASKS_SERVICE_ACCOUNT     = google_service_account.tasks_invoker.email
+    SWEEP_URL                 = local.sweep_url
+    SCHEDULER_SERVICE_ACCOUNT = google_service_account.scheduler.email
+    SIGNING_SERVICE_ACCOUNT   = google_service_account.submit.email
+    UPLOAD_URL_MINUTES        = "15"
     # Lookups answer from imported SDP exports (python -m shared.sdp_directory.cli import).
     SDP_SOURCE = "gcs"
     SDP_BUCKET = google_storage_bucket.sdp_snapshots.name

@@ -19,7 +19,11 @@ module "sdp_lookup_queue" {
   max_dispatches_per_second = 5
   max_concurrent_dispatches = 10
 
-  enqueuer_members = ["serviceAccount:${google_service_account.ktp_uploaded.email}"]
+  # ktp_uploaded queues each lookup; sweep queues again a lookup whose task was lost.
+  enqueuer_members = [
+    "serviceAccount:${google_service_account.ktp_uploaded.email}",
+    "serviceAccount:${google_service_account.sweep.email}",
+  ]
 
   depends_on = [module.services]
 }

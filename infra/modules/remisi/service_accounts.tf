@@ -32,6 +32,18 @@ resource "google_service_account" "reupload" {
   display_name = "reupload: restarts KTP uploads, signs upload URLs as fn-submit"
 }
 
+resource "google_service_account" "sweep" {
+  project      = var.project_id
+  account_id   = "fn-sweep"
+  display_name = "Remisi: sweep function (expires, requeues, flags stuck requests)"
+}
+
+resource "google_service_account" "scheduler" {
+  project      = var.project_id
+  account_id   = "scheduler"
+  display_name = "Remisi: Cloud Scheduler caller of the periodic jobs"
+}
+
 resource "google_service_account" "tasks_invoker" {
   project      = var.project_id
   account_id   = "tasks-invoker"
@@ -183,6 +195,25 @@ resource "google_project_iam_member" "build_source" {
     description = "Function source archives, never KTP or SDP data."
     expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.function_source.name}\") || resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-\")"
   }
+}
+
+# sweep: reads and moves requests, deletes abandoned uploads, queues lost lookups again.
+resource "google_project_iam_member" "sweep_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.sweep.email}"
+}
+
+resource "google_storage_bucket_iam_member" "sweep_ktp_objects" {
+  bucket = module.ktp_bucket.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.sweep.email}"
+}
+
+resource "google_service_account_iam_member" "sweep_acts_as_tasks_invoker" {
+  service_account_id = google_service_account.tasks_invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.sweep.email}"
 }
 
 # --- operator -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pyotp
 import requests
+from google.cloud.firestore import FieldFilter
 
 from tests.conftest import REPO, wait_for
 
@@ -108,7 +109,7 @@ def audit_actions(firestore_client, target: str) -> list[str]:
             [
                 d.to_dict()["action"]
                 for d in firestore_client.collection("audit_events")
-                .where("target", "==", target)
+                .where(filter=FieldFilter("target", "==", target))
                 .stream()
             ]
             or None

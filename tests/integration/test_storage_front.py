@@ -362,11 +362,17 @@ def test_unsigned_put_is_refused_as_anonymous(front, bucket, object_name):
     assert bucket.get_blob(object_name) is None
 
 
-def test_other_methods_are_not_served(front, object_name):
-    response = requests.get(f"{front.public_url}/{BUCKET}/{object_name}")
+def test_unsigned_reads_are_refused_and_other_methods_not_served(front, object_name):
+    # Signed GETs serve the operator's short-lived KTP view; without a signature, as GCS does
+    # for an anonymous caller on a private bucket: 401.
+    unsigned = requests.get(f"{front.public_url}/{BUCKET}/{object_name}")
+    assert unsigned.status_code == 401
+    assert error_code(unsigned) == "AccessDenied"
 
-    assert response.status_code == 405
-    assert error_code(response) == "MethodNotAllowed"
+    for method in ("DELETE", "POST"):
+        response = requests.request(method, f"{front.public_url}/{BUCKET}/{object_name}")
+        assert response.status_code == 405, method
+        assert error_code(response) == "MethodNotAllowed"
 
 
 def preflight(front, origin, request_headers="content-type,x-goog-content-length-range"):

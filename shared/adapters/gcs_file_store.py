@@ -45,21 +45,13 @@ class GcsFileStore:
             "x-goog-content-length-range": f"1,{max_bytes}",
         }
         blob = self._bucket.blob(object_name)
-        options = {}
-        if self._api_access_endpoint:
-            options["api_access_endpoint"] = self._api_access_endpoint
-        if self._signing_credentials is not None:
-            options["credentials"] = self._signing_credentials
-        else:
-            options["service_account_email"] = self._signing_service_account
-            options["access_token"] = self._access_token()
         url = blob.generate_signed_url(
             version="v4",
             method="PUT",
             expiration=valid_for,
             content_type=content_type,
             headers={"x-goog-content-length-range": headers["x-goog-content-length-range"]},
-            **options,
+            **self._signing_options(),
         )
         return UploadInstruction(
             url=url, method="PUT", headers=headers, expires_at=datetime.now(UTC) + valid_for
@@ -68,15 +60,9 @@ class GcsFileStore:
     def read_url(self, object_name: str, valid_for: timedelta) -> str:
         # Shown inline on the operator page; a short validity bounds what a leaked URL gives.
         blob = self._bucket.blob(object_name)
-        options = {}
-        if self._api_access_endpoint:
-            options["api_access_endpoint"] = self._api_access_endpoint
-        if self._signing_credentials is not None:
-            options["credentials"] = self._signing_credentials
-        else:
-            options["service_account_email"] = self._signing_service_account
-            options["access_token"] = self._access_token()
-        return blob.generate_signed_url(version="v4", method="GET", expiration=valid_for, **options)
+        return blob.generate_signed_url(
+            version="v4", method="GET", expiration=valid_for, **self._signing_options()
+        )
 
     def read(self, object_name: str, max_bytes: int) -> StoredFile | None:
         blob = self._bucket.get_blob(object_name)
@@ -112,6 +98,17 @@ class GcsFileStore:
     def delete(self, object_name: str) -> None:
         with contextlib.suppress(NotFound):
             self._bucket.blob(object_name).delete()
+
+    def _signing_options(self) -> dict:
+        options = {}
+        if self._api_access_endpoint:
+            options["api_access_endpoint"] = self._api_access_endpoint
+        if self._signing_credentials is not None:
+            options["credentials"] = self._signing_credentials
+        else:
+            options["service_account_email"] = self._signing_service_account
+            options["access_token"] = self._access_token()
+        return options
 
     def _access_token(self) -> str:
         # signBlob needs a bearer token; refresh the instance's credentials only when stale.

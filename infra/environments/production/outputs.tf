@@ -29,3 +29,7 @@ output "service_accounts" {
 output "secrets" {
   value = module.remisi.secrets
 }
+
+output "function_environment" {
+  value = module.remisi.function_environment
+}

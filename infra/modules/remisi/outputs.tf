@@ -40,3 +40,8 @@ output "secrets" {
   description = "Secret ids whose values the administrator adds (README: Secrets)."
   value       = [for s in google_secret_manager_secret.this : s.secret_id]
 }
+
+output "function_environment" {
+  description = "The settings every function runs with (no secrets): admin commands run with the same."
+  value       = local.function_environment
+}

@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TASKS_STAMP := $(TASKS_VENV)/.installed
 
-.PHONY: setup dev test unit integration infra-check lint format bench sdp-eval sdp-bench clean
+.PHONY: setup dev test unit integration infra-check lint format bench bench-pages sdp-eval sdp-bench clean
 
 setup: $(STAMP) $(TASKS_STAMP) check-tools browser-tools
 
@@ -60,6 +60,10 @@ format: setup
 ## Pipeline benchmark: starts its own stack, prints latency, throughput and a key=value line.
 bench: setup
 	$(PY) -m tests.bench.pipeline
+
+## Public pages under DevTools' slow/fast 3G presets in Chromium: paint, scripts ready, bytes.
+bench-pages: setup
+	$(PY) -m tests.bench.page_load
 
 ## SDP directory: matching quality on a held-out labelled set, and lookup speed at 300k records.
 sdp-eval: setup

@@ -31,3 +31,13 @@ def test_office_comes_from_settings_and_a_deployment_must_set_it():
         assert "OFFICE_EMAIL" in str(refused)
     else:
         raise AssertionError("a deployment without office contact must be refused")
+
+
+def test_every_page_carries_the_current_stylesheet_and_its_hash():
+    # Fails when app.css changes without `python -m shared.site_files`.
+    css = site_files.STYLESHEET.read_text(encoding="utf-8")
+    for name in site_files.PAGES:
+        page = (site_files.SITE / name).read_text(encoding="utf-8")
+        assert page == site_files.inline_stylesheet(page, css), name
+        assert f'<style id="app-css">{css}</style>' in page, name
+        assert 'href="app.css"' not in page, name

@@ -298,3 +298,83 @@ def fake_operator_dependencies(core=None, **overrides):
     )
     values.update(overrides)
     return OperatorDependencies(**values)
+
+
+# --- dispatch ---------------------------------------------------------------------------------
+
+
+class InMemoryMessages:
+    """Stores documents, as Firestore does, so the message mapping is exercised too."""
+
+    def __init__(self):
+        self.documents: dict[str, dict] = {}
+        self._lock = threading.RLock()
+
+    def update(self, message_id, change):
+        from shared.adapters.firestore_messages import message_from_document, message_to_document
+
+        with self._lock:
+            document = self.documents.get(message_id)
+            message, result = change(message_from_document(document) if document else None)
+            if message is not None:
+                self.documents[message_id] = message_to_document(message)
+            return result
+
+    def get(self, message_id):
+        from shared.adapters.firestore_messages import message_from_document
+
+        document = self.documents.get(message_id)
+        return message_from_document(document) if document else None
+
+    def for_request(self, request_id):
+        from shared.adapters.firestore_messages import message_from_document
+
+        return [
+            message_from_document(d)
+            for d in self.documents.values()
+            if d["request_id"] == request_id
+        ]
+
+    def find_by_provider_id(self, provider_message_id):
+        from shared.adapters.firestore_messages import message_from_document
+
+        for document in self.documents.values():
+            if document["provider_message_id"] == provider_message_id:
+                return message_from_document(document)
+        return None
+
+
+class ScriptedNotifier:
+    """A provider that answers from a script: each entry is a ProviderError to raise or None
+    for success; when the script is empty, success. Records what it was asked to send."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.sent: list = []
+        self.script: list = []
+        self.calls = 0
+
+    def send(self, message):
+        self.calls += 1
+        outcome = self.script.pop(0) if self.script else None
+        if outcome is not None:
+            raise outcome
+        self.sent.append(message)
+        return f"{self.prefix}-{len(self.sent)}"
+
+
+def fake_dispatch_dependencies(core=None, **overrides):
+    from shared.service_layer.dispatch_ports import DispatchDependencies
+
+    values = dict(
+        core=core or fake_dependencies(),
+        messages=InMemoryMessages(),
+        email=ScriptedNotifier("sg"),
+        whatsapp=ScriptedNotifier("wamid"),
+        site_url="https://remisi.example.go.id/",
+        office_name="Kanwil Ditjenpas Banten",
+        max_attempts=5,
+        operator_alert_email=None,
+    )
+    values.update(overrides)
+    return DispatchDependencies(**values)

@@ -247,6 +247,10 @@ class RemissionRequest:
     def fail(self, reason: str, at: datetime) -> None:
         self._move_to(Status.FAILED, at, note=reason)
 
+    def notified(self, at: datetime, note: str | None = None) -> None:
+        """The decision's messages are with the providers (dispatch)."""
+        self._move_to(Status.NOTIFIED, at, note=note)
+
     # --- operator decision ----------------------------------------------------------------
 
     @property

@@ -144,3 +144,5 @@ class Dependencies:
     clock: Clock
     sdp_lookup_queue: str
     upload_url_valid_for: timedelta
+    # The queue of WhatsApp/email dispatch tasks (target "dispatch").
+    dispatch_queue: str = "dispatch"

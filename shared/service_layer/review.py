@@ -163,9 +163,19 @@ def timeline(deps: OperatorDependencies, request: RemissionRequest) -> list[tupl
         Status.SDP_LOOKUP: "Pencarian SDP diantrikan",
         Status.AWAITING_OPERATOR: "Menunggu operator",
         Status.ANSWERED: "Diputuskan: ditemukan, jawaban disiapkan",
+    _queue_decision_messages(deps, request_id, kind)
         Status.NOT_FOUND: "Diputuskan: tidak ditemukan di SDP",
         Status.NOTIFIED: "Pemohon telah diberi tahu",
         Status.EXPIRED: "Kedaluwarsa",
+def _queue_decision_messages(deps: OperatorDependencies, request_id: str, kind: DecisionKind):
+    """The answer, the not-found notice or the re-upload request, on both channels (dispatch)."""
+    from shared.service_layer.dispatch import kind_for_decision, queue_messages
+
+    decided = deps.core.requests.get(request_id)
+    if decided is not None:
+        queue_messages(deps.core, decided, kind_for_decision(kind))
+
+
         Status.FAILED: "Gagal diproses",
     }
     actions = {

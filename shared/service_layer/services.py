@@ -182,6 +182,7 @@ def handle_ktp_uploaded(obj: UploadedObject, deps: Dependencies) -> str:
         return "duplicate"
 
     # RECEIVED: verified but the lookup not queued yet (first pass, or a crash in between).
+    _queue_receipt(request_id, deps)
     _queue_lookup(request_id, request.ktp.attempt, deps)
     return "received"
 
@@ -204,6 +205,8 @@ def _verify_upload(request: RemissionRequest, obj: UploadedObject, deps: Depende
             return False
 
         rejected = deps.requests.update(request_id, reject)
+        if rejected:
+            _queue_rejection_notice(request_id, deps)
         deps.files.delete(obj.name)
         log(
             logger,
@@ -234,6 +237,24 @@ def _verify_upload(request: RemissionRequest, obj: UploadedObject, deps: Depende
     deps.files.delete(obj.name)
     log(logger, logging.INFO, "upload accepted", request_id=request_id, size=len(data))
     return "received"
+
+
+def _queue_receipt(request_id: str, deps: Dependencies) -> None:
+    from shared.domain.messages import MessageKind
+    from shared.service_layer.dispatch import queue_messages
+
+    request = deps.requests.get(request_id)
+    if request is not None:
+        queue_messages(deps, request, MessageKind.RECEIPT)
+
+
+def _queue_rejection_notice(request_id: str, deps: Dependencies) -> None:
+    from shared.domain.messages import MessageKind
+    from shared.service_layer.dispatch import queue_messages
+
+    request = deps.requests.get(request_id)
+    if request is not None:
+        queue_messages(deps, request, MessageKind.UPLOAD_REJECTED)
 
 
 def lookup_task_name(request_id: str, attempt: int) -> str:

@@ -84,13 +84,13 @@ def test_a_good_upload_is_cleaned_moved_and_queued_once(deps):
     assert stored.status is Status.SDP_LOOKUP
     assert request.ktp.object_name not in deps.files.objects  # the URL's object is gone
     assert stored.ktp.verified_object_name in deps.files.objects
-    assert [t.target for t in deps.tasks.tasks] == ["sdp_lookup"]
-    assert deps.tasks.tasks[0].payload == {"request_id": request.request_id}
+    assert [t.target for t in lookup_tasks(deps)] == ["sdp_lookup"]
+    assert lookup_tasks(deps)[0].payload == {"request_id": request.request_id}
 
     # The same event again, and a second PUT through the same URL: nothing new happens,
     # and the unchecked second file is not kept.
     assert put_and_notify(deps, request, png_bytes(), "image/png") == "duplicate"
-    assert len(deps.tasks.tasks) == 1
+    assert len(lookup_tasks(deps)) == 1
     assert request.ktp.object_name not in deps.files.objects
 
 
@@ -106,7 +106,7 @@ def test_a_crash_between_acceptance_and_queueing_is_healed_by_the_redelivery(dep
     )
     assert outcome == "received"
     assert deps.requests.get(request.request_id).status is Status.SDP_LOOKUP
-    assert len(deps.tasks.tasks) == 1
+    assert len(lookup_tasks(deps)) == 1
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_a_bad_file_is_rejected_with_a_reason_and_deleted(deps, declared, data, 
     assert stored.status is Status.UPLOAD_REJECTED
     assert stored.ktp.rejection_code == reason
     assert deps.files.objects == {}
-    assert deps.tasks.tasks == []
+    assert lookup_tasks(deps) == []
 
 
 def test_a_pdf_is_kept_as_uploaded(deps):
@@ -145,7 +145,7 @@ def test_unknown_objects_are_ignored(deps, name):
     deps.files.put(name, jpeg_bytes())
     outcome = services.handle_ktp_uploaded(UploadedObject("bucket", name, "1", 1, None), deps)
     assert outcome.startswith("ignored")
-    assert deps.tasks.tasks == []
+    assert lookup_tasks(deps) == []
 
 
 def test_our_own_verified_copy_does_not_trigger_anything(deps):
@@ -250,3 +250,8 @@ def test_the_sweep_requeues_a_lost_lookup_then_gives_up_visibly(deps):
     assert failed.history[-1].note == "pipeline_stuck"
     # Requests that reached the operator are left alone.
     assert deps.requests.get(request.request_id).status is Status.AWAITING_OPERATOR
+
+
+def lookup_tasks(deps):
+    """The lookup tasks only (a good or bad upload also queues messages: tests/unit/test_dispatch)."""
+    return [t for t in deps.tasks.tasks if t.target == "sdp_lookup"]

@@ -1,0 +1,207 @@
+"""What each message says, per kind and language, rendered with Jinja2's sandbox and
+StrictUndefined (a missing value is an error, never an empty hole in a letter to a family).
+
+Email: subject, plain text and HTML (HTML autoescaped: every value is escaped). WhatsApp: each
+kind maps to an approved *template* (utility category) by name and language, with its body
+parameters in order; the same parameters fill the click-to-chat text of the manual fallback.
+The templates of the approved WhatsApp messages must match WHATSAPP_TEMPLATES word for word in
+WhatsApp Manager ({{1}}, {{2}}, ... in the order of `parameters`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from shared.domain.messages import MessageKind
+
+_TEXT = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+)
+_HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+
+EMAIL_TEMPLATES: dict[tuple[MessageKind, str], dict[str, str]] = {
+    (MessageKind.RECEIPT, "id"): {
+        "subject": "Permohonan informasi remisi diterima ({{ tracking_code }})",
+        "text": "Yth. Bapak/Ibu {{ requester_name }},\n\n"
+        "Permohonan informasi remisi Anda telah kami terima dengan kode pelacakan "
+        "{{ tracking_code }}.\nPetugas akan memeriksa data di Sistem Database Pemasyarakatan "
+        "(SDP) dan mengirimkan jawaban melalui WhatsApp dan email.\n\n"
+        "Cek status permohonan: {{ status_url }}\n\nHormat kami,\n{{ office_name }}",
+    },
+    (MessageKind.RECEIPT, "en"): {
+        "subject": "Remission information request received ({{ tracking_code }})",
+        "text": "Dear {{ requester_name }},\n\n"
+        "We have received your remission information request, tracking code "
+        "{{ tracking_code }}.\nAn officer will check the corrections database (SDP) and send "
+        "the answer by WhatsApp and email.\n\n"
+        "Check the status: {{ status_url }}\n\nKind regards,\n{{ office_name }}",
+    },
+    (MessageKind.UPLOAD_REJECTED, "id"): {
+        "subject": "Mohon unggah ulang KTP ({{ tracking_code }})",
+        "text": "Yth. Bapak/Ibu {{ requester_name }},\n\n"
+        "KTP untuk permohonan {{ tracking_code }} belum dapat kami terima: {{ reason }}\n\n"
+        "Silakan unggah ulang melalui tautan berikut: {{ status_url }}\n\n"
+        "Hormat kami,\n{{ office_name }}",
+    },
+    (MessageKind.UPLOAD_REJECTED, "en"): {
+        "subject": "Please upload your KTP again ({{ tracking_code }})",
+        "text": "Dear {{ requester_name }},\n\n"
+        "We could not accept the KTP for request {{ tracking_code }}: {{ reason }}\n\n"
+        "Please upload it again here: {{ status_url }}\n\nKind regards,\n{{ office_name }}",
+    },
+    (MessageKind.NOT_FOUND, "id"): {
+        "subject": "Hasil permohonan informasi remisi ({{ tracking_code }})",
+        "text": "Yth. Bapak/Ibu {{ requester_name }},\n\n"
+        "Menjawab permohonan {{ tracking_code }}: data narapidana/anak atas nama "
+        "{{ prisoner_name }} tidak ditemukan di Sistem Database Pemasyarakatan (SDP).\n"
+        "Mohon periksa kembali ejaan nama dan UPT, lalu ajukan permohonan baru bila perlu.\n\n"
+        "Hormat kami,\n{{ office_name }}",
+    },
+    (MessageKind.NOT_FOUND, "en"): {
+        "subject": "Result of your remission information request ({{ tracking_code }})",
+        "text": "Dear {{ requester_name }},\n\n"
+        "Regarding request {{ tracking_code }}: no prisoner or child named "
+        "{{ prisoner_name }} was found in the corrections database (SDP).\n"
+        "Please check the spelling and the facility, and submit a new request if needed.\n\n"
+        "Kind regards,\n{{ office_name }}",
+    },
+    # The answer text is the operator's (Bahasa Indonesia, composed and reviewed); the
+    # envelope follows the requester's language.
+    (MessageKind.ANSWER, "id"): {
+        "subject": "Jawaban permohonan informasi remisi ({{ tracking_code }})",
+        "text": "{{ answer_text }}",
+    },
+    (MessageKind.ANSWER, "en"): {
+        "subject": "Answer to your remission information request ({{ tracking_code }})",
+        "text": "{{ answer_text }}",
+    },
+    (MessageKind.OPERATOR_FAILURE, "id"): {
+        "subject": "Pesan gagal terkirim: permohonan {{ tracking_code }}",
+        "text": 'Pesan "{{ failed_kind }}" untuk permohonan {{ tracking_code }} gagal '
+        "terkirim lewat WhatsApp maupun email ({{ reasons }}).\n"
+        "Buka halaman operator dan hubungi pemohon secara manual.",
+    },
+}
+
+_HTML_PAGE = (
+    '<!doctype html><html lang="{{ language }}"><meta charset="utf-8">'
+    "<title>{{ subject }}</title>"
+    '<body style="font-family:sans-serif;line-height:1.5;max-width:40em">'
+    "{% for paragraph in paragraphs %}<p>{% for line in paragraph %}"
+    "{{ line }}{% if not loop.last %}<br>{% endif %}{% endfor %}</p>{% endfor %}"
+    "</body></html>"
+)
+
+
+@dataclass(frozen=True)
+class WhatsAppTemplate:
+    name: str
+    parameters: tuple[str, ...]  # context keys, {{1}}, {{2}}, ... in this order
+    # The approved body, for the manual click-to-chat text and the outbox preview.
+    body: dict[str, str]
+
+
+WHATSAPP_TEMPLATES: dict[MessageKind, WhatsAppTemplate] = {
+    MessageKind.RECEIPT: WhatsAppTemplate(
+        "remisi_tanda_terima",
+        ("tracking_code", "status_url"),
+        {
+            "id": "Permohonan informasi remisi Anda diterima dengan kode {{1}}. Jawaban akan "
+            "dikirim lewat WhatsApp dan email. Cek status: {{2}}",
+            "en": "Your remission information request was received, code {{1}}. The answer "
+            "will come by WhatsApp and email. Status: {{2}}",
+        },
+    ),
+    MessageKind.UPLOAD_REJECTED: WhatsAppTemplate(
+        "remisi_unggah_ulang",
+        ("tracking_code", "reason", "status_url"),
+        {
+            "id": "KTP untuk permohonan {{1}} belum dapat diterima: {{2}} Unggah ulang di: {{3}}",
+            "en": "The KTP for request {{1}} could not be accepted: {{2}} Upload again: {{3}}",
+        },
+    ),
+    MessageKind.NOT_FOUND: WhatsAppTemplate(
+        "remisi_tidak_ditemukan",
+        ("tracking_code", "prisoner_name"),
+        {
+            "id": "Permohonan {{1}}: data atas nama {{2}} tidak ditemukan di SDP. Periksa "
+            "ejaan nama dan UPT, lalu ajukan permohonan baru bila perlu.",
+            "en": "Request {{1}}: no record for {{2}} was found in SDP. Check the spelling "
+            "and facility, and submit a new request if needed.",
+        },
+    ),
+    MessageKind.ANSWER: WhatsAppTemplate(
+        "remisi_jawaban",
+        ("tracking_code", "answer_text"),
+        {
+            "id": "Jawaban permohonan informasi remisi {{1}}:\n{{2}}",
+            "en": "Answer to remission information request {{1}}:\n{{2}}",
+        },
+    ),
+}
+
+# WhatsApp template parameters may not hold newlines or tabs, nor more than 4 spaces in a row.
+WHATSAPP_PARAMETER_MAX = 1024
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class RenderedWhatsApp:
+    template: str
+    language: str
+    parameters: tuple[str, ...]
+    preview: str  # the body as the recipient sees it
+
+
+def _language(language: str) -> str:
+    return "en" if language == "en" else "id"
+
+
+def render_email(kind: MessageKind, language: str, context: dict) -> RenderedEmail:
+    language = _language(language)
+    source = EMAIL_TEMPLATES.get((kind, language)) or EMAIL_TEMPLATES[(kind, "id")]
+    subject = _TEXT.from_string(source["subject"]).render(context).replace("\n", " ").strip()
+    text = _TEXT.from_string(source["text"]).render(context).strip()
+    paragraphs = [block.split("\n") for block in text.split("\n\n")]
+    html = _HTML.from_string(_HTML_PAGE).render(
+        language=language, subject=subject, paragraphs=paragraphs
+    )
+    return RenderedEmail(subject, text, html)
+
+
+def whatsapp_parameter(value: str) -> str:
+    flat = " / ".join(line.strip() for line in str(value).splitlines() if line.strip())
+    while "     " in flat:
+        flat = flat.replace("     ", "    ")
+    return flat.replace("\t", " ")[:WHATSAPP_PARAMETER_MAX]
+
+
+def render_whatsapp(kind: MessageKind, language: str, context: dict) -> RenderedWhatsApp:
+    language = _language(language)
+    template = WHATSAPP_TEMPLATES[kind]
+    parameters = tuple(
+        whatsapp_parameter(_TEXT.from_string("{{ " + key + " }}").render(context))
+        for key in template.parameters
+    )
+    preview = template.body[language]
+    for number, value in enumerate(parameters, start=1):
+        preview = preview.replace(f"{{{{{number}}}}}", value)
+    return RenderedWhatsApp(template.name, language, parameters, preview)
+
+
+def click_to_chat_link(whatsapp_e164: str, text: str) -> str:
+    """wa.me with the text prefilled: the operator's manual fallback."""
+    number = whatsapp_e164.lstrip("+")
+    if not number.isdigit():
+        raise ValueError("not an E.164 number")
+    return f"https://wa.me/{number}?text={quote(text, safe='')}"

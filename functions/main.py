@@ -320,3 +320,168 @@ def operator(request: flask.Request) -> flask.Response:
 
     deps, config = operator_dependencies()
     return app.handle(request, deps, config)
+
+
+# --- dispatch (WhatsApp and email) and delivery webhooks --------------------------------------
+
+
+@functools.cache
+def dispatch_dependencies():
+    from shared.bootstrap import dispatch_bootstrap
+
+    return dispatch_bootstrap(SETTINGS, dependencies())
+
+
+@functools.cache
+def verify_dispatch_caller():
+    from shared.bootstrap import dispatch_task_verifier
+
+    return dispatch_task_verifier(SETTINGS)
+
+
+@functions_framework.http
+def dispatch(request: flask.Request) -> flask.Response:
+    """Cloud Tasks target (dispatch queue): one message on one channel, at most once."""
+    from shared.adapters.task_auth import TaskCallerRefused
+    from shared.service_layer import dispatch as messages
+
+    try:
+        verify_dispatch_caller()(request.headers)
+    except TaskCallerRefused:
+        return _problem(403, "forbidden", "Forbidden.")
+    try:
+        task = messages.DispatchTask.from_payload(request.get_json(silent=True) or {})
+    except messages.MalformedTask:
+        logs.log(logger, logging.ERROR, "malformed dispatch task dropped")
+        return _json({"outcome": "malformed"}, 200)
+    retries = request.headers.get("X-CloudTasks-TaskRetryCount", "0")
+    try:
+        outcome = messages.run_dispatch(
+            task, dispatch_dependencies(), int(retries) if retries.isdigit() else 0
+        )
+    except messages.RetryLater as later:
+        # Non-2xx: Cloud Tasks retries with the queue's back-off.
+        status = 429 if later.retry_after else 503
+        response = _problem(status, "retry_later", later.code)
+        if later.retry_after:
+            response.headers["Retry-After"] = str(later.retry_after)
+        return response
+    return _json({"outcome": outcome}, 200)
+
+
+@functools.cache
+def webhook_dependencies():
+    from shared.bootstrap import webhook_bootstrap
+
+    return webhook_bootstrap(SETTINGS, dependencies())
+
+
+@functools.cache
+def sendgrid_key():
+    from shared.adapters.webhook_signatures import sendgrid_public_key
+
+    return sendgrid_public_key(SETTINGS.messaging("SENDGRID_WEBHOOK_PUBLIC_KEY"))
+
+
+SENDGRID_EVENTS = {
+    "processed": "accepted",
+    "delivered": "delivered",
+    "open": "read",
+    "click": "read",
+    "bounce": "failed",
+    "dropped": "failed",
+}
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+@functions_framework.http
+def sendgrid_events(request: flask.Request) -> flask.Response:
+    """SendGrid's signed Event Webhook: delivery statuses of emails."""
+    from shared.adapters.webhook_signatures import SignatureRefused, verify_sendgrid
+    from shared.domain.messages import MessageState
+    from shared.service_layer.dispatch import apply_provider_status
+
+    if request.method != "POST":
+        return _problem(405, "method_not_allowed", "POST only.")
+    if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
+        return _problem(413, "too_large", "Too large.")
+    body = request.get_data(cache=False)
+    try:
+        verify_sendgrid(sendgrid_key(), request.headers, body)
+    except SignatureRefused:
+        logs.log(logger, logging.WARNING, "sendgrid webhook refused: signature")
+        return _problem(403, "forbidden", "Forbidden.")
+    try:
+        events = json.loads(body)
+    except ValueError:
+        return _problem(400, "invalid_json", "Invalid JSON.")
+    applied = 0
+    for event in events if isinstance(events, list) else []:
+        state = SENDGRID_EVENTS.get(event.get("event")) if isinstance(event, dict) else None
+        mid = event.get("remisi_message") if state else None
+        if isinstance(mid, str) and mid:
+            detail = event.get("event") if state != "failed" else str(event.get("type") or "")
+            outcome = apply_provider_status(
+                webhook_dependencies(), MessageState(state), detail or None, mid=mid
+            )
+            applied += outcome == "applied"
+    return _json({"applied": applied}, 200)
+
+
+WHATSAPP_STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed"}
+
+
+@functions_framework.http
+def whatsapp_webhook(request: flask.Request) -> flask.Response:
+    """WhatsApp Cloud API webhook: GET is the subscription handshake, POST carries statuses."""
+    import hmac
+
+    from shared.adapters.webhook_signatures import SignatureRefused, verify_whatsapp
+    from shared.domain.messages import MessageState
+    from shared.service_layer.dispatch import apply_provider_status
+
+    if request.method == "GET":
+        token = SETTINGS.messaging("WHATSAPP_VERIFY_TOKEN")
+        given = request.args.get("hub.verify_token", "")
+        if (
+            request.args.get("hub.mode") == "subscribe"
+            and token
+            and hmac.compare_digest(given.encode(), token.encode())
+        ):
+            challenge = request.args.get("hub.challenge", "")
+            if challenge.isdigit():
+                return flask.Response(challenge, 200, mimetype="text/plain")
+        return _problem(403, "forbidden", "Forbidden.")
+    if request.method != "POST":
+        return _problem(405, "method_not_allowed", "GET or POST only.")
+    if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
+        return _problem(413, "too_large", "Too large.")
+    body = request.get_data(cache=False)
+    try:
+        verify_whatsapp(SETTINGS.messaging("WHATSAPP_APP_SECRET"), request.headers, body)
+    except SignatureRefused:
+        logs.log(logger, logging.WARNING, "whatsapp webhook refused: signature")
+        return _problem(403, "forbidden", "Forbidden.")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return _problem(400, "invalid_json", "Invalid JSON.")
+    applied = 0
+    for entry in payload.get("entry", []) if isinstance(payload, dict) else []:
+        for change in entry.get("changes", []) if isinstance(entry, dict) else []:
+            value = change.get("value", {}) if isinstance(change, dict) else {}
+            for status in value.get("statuses", []) if isinstance(value, dict) else []:
+                state = WHATSAPP_STATUSES.get(status.get("status"))
+                if not state:
+                    continue
+                errors = status.get("errors") or [{}]
+                detail = f"wa_{errors[0].get('code')}" if state == "failed" else state
+                outcome = apply_provider_status(
+                    webhook_dependencies(),
+                    MessageState(state),
+                    detail,
+                    mid=status.get("biz_opaque_callback_data") or None,
+                    provider_message_id=status.get("id"),
+                )
+                applied += outcome == "applied"
+    return _json({"applied": applied}, 200)

@@ -46,7 +46,7 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
     from shared.adapters.gcs_file_store import GcsFileStore
 
     firestore_client = firestore.Client(project=settings.project)
-    task_targets = {"sdp_lookup": settings.sdp_lookup_url}
+    task_targets = {"sdp_lookup": settings.sdp_lookup_url, "dispatch": settings.dispatch_url}
 
     if settings.is_local:
         from google.auth.credentials import AnonymousCredentials
@@ -102,6 +102,7 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
         clock=SystemClock(),
         sdp_lookup_queue=settings.sdp_lookup_queue,
         upload_url_valid_for=settings.upload_url_valid_for,
+        dispatch_queue=settings.dispatch_queue,
     )
 
 
@@ -186,3 +187,84 @@ def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
     return deps, WebConfig(
         cookie_secure=settings.operator_cookie_secure, storage_origin=storage_origin
     )
+
+
+def dispatch_bootstrap(settings: Settings, core: Dependencies | None = None):
+    """The dispatch step's notifiers and message store. WhatsApp without a phone number id is
+    "not set up": its messages wait for an operator as click-to-chat links."""
+    from google.cloud import firestore
+
+    from shared.adapters.firestore_messages import FirestoreMessages
+    from shared.config import ConfigurationError
+    from shared.service_layer.dispatch_ports import DispatchDependencies
+
+    get = settings.messaging
+    missing = [name for name in ("SENDGRID_API_KEY", "EMAIL_FROM") if not get(name)]
+    if not settings.is_local and not get("PUBLIC_SITE_URL"):
+        missing.append("PUBLIC_SITE_URL")
+    if get("WHATSAPP_PHONE_NUMBER_ID") and not get("WHATSAPP_TOKEN"):
+        missing.append("WHATSAPP_TOKEN")
+    if missing:
+        raise ConfigurationError(f"dispatch needs {', '.join(missing)}")
+    attempts = get("DISPATCH_MAX_ATTEMPTS", "10")
+    if not attempts.isdigit() or int(attempts) < 1:
+        raise ConfigurationError("DISPATCH_MAX_ATTEMPTS must be a positive whole number")
+
+    from shared.adapters.sendgrid_email import SendGridEmail
+
+    email = SendGridEmail(
+        get("SENDGRID_API_KEY"),
+        get("EMAIL_FROM"),
+        settings.office_name or "Layanan Informasi Remisi",
+        get("SENDGRID_API_HOST", "https://api.sendgrid.com"),
+        timeout=float(get("PROVIDER_TIMEOUT_SECONDS", "15")),
+    )
+    whatsapp = None
+    if get("WHATSAPP_PHONE_NUMBER_ID"):
+        from shared.adapters.whatsapp_cloud import WhatsAppCloud
+
+        whatsapp = WhatsAppCloud(
+            get("WHATSAPP_API_BASE", "https://graph.facebook.com"),
+            get("WHATSAPP_API_VERSION", "v23.0"),
+            get("WHATSAPP_PHONE_NUMBER_ID"),
+            get("WHATSAPP_TOKEN"),
+            timeout=float(get("PROVIDER_TIMEOUT_SECONDS", "15")),
+        )
+    return DispatchDependencies(
+        core=core or bootstrap(settings),
+        messages=FirestoreMessages(firestore.Client(project=settings.project)),
+        email=email,
+        whatsapp=whatsapp,
+        site_url=get("PUBLIC_SITE_URL", "http://127.0.0.1:8080"),
+        office_name=settings.office_name or "Layanan Informasi Remisi",
+        max_attempts=int(attempts),
+        operator_alert_email=get("OPERATOR_ALERT_EMAIL") or None,
+    )
+
+
+def webhook_bootstrap(settings: Settings, core: Dependencies | None = None):
+    """What the delivery webhooks need: the message store (no notifiers, no secrets but their
+    own verification material, read by the entry points)."""
+    from google.cloud import firestore
+
+    from shared.adapters.firestore_messages import FirestoreMessages
+    from shared.service_layer.dispatch_ports import DispatchDependencies
+
+    return DispatchDependencies(
+        core=core or bootstrap(settings),
+        messages=FirestoreMessages(firestore.Client(project=settings.project)),
+        email=None,
+        whatsapp=None,
+        site_url=settings.messaging("PUBLIC_SITE_URL", "http://127.0.0.1:8080"),
+        office_name=settings.office_name,
+        max_attempts=int(settings.messaging("DISPATCH_MAX_ATTEMPTS", "10")),
+        operator_alert_email=settings.messaging("OPERATOR_ALERT_EMAIL") or None,
+    )
+
+
+def dispatch_task_verifier(settings: Settings):
+    from shared.adapters.task_auth import local_task_verifier, oidc_task_verifier
+
+    if settings.is_local:
+        return local_task_verifier(settings.dispatch_queue)
+    return oidc_task_verifier(settings.dispatch_url, settings.tasks_service_account)

@@ -132,6 +132,93 @@ SETTINGS: tuple[Setting, ...] = (
         cloud_required=False,
         local_default="1",
     ),
+    # Dispatch (WhatsApp and email). Enqueuers (ktp_uploaded, operator) need the queue and URL.
+    Setting(
+        "DISPATCH_QUEUE", "Cloud Tasks queue id for message dispatch", local_default="dispatch"
+    ),
+    Setting(
+        "DISPATCH_URL",
+        "URL the dispatch tasks are sent to (the dispatch function; OIDC audience)",
+        local_default="http://127.0.0.1:8080/api/dispatch",
+    ),
+    Setting(
+        "DISPATCH_MAX_ATTEMPTS",
+        "the dispatch queue's max attempts: on the last one a failing message is flagged",
+        cloud_required=False,
+        local_default="5",
+    ),
+    Setting(
+        "PUBLIC_SITE_URL",
+        "the public site's origin, for the status / re-upload link in messages (dispatch)",
+        cloud_required=False,
+        local_default="http://127.0.0.1:8080",
+    ),
+    Setting("EMAIL_FROM", "sender address of emails (dispatch)", cloud_required=False),
+    Setting("SENDGRID_API_KEY", "SendGrid API key (dispatch; a secret)", cloud_required=False),
+    Setting(
+        "SENDGRID_API_HOST",
+        "SendGrid API base URL (the local stand-in locally)",
+        cloud_required=False,
+    ),
+    Setting(
+        "SENDGRID_WEBHOOK_PUBLIC_KEY",
+        "SendGrid Event Webhook verification key, base64 DER (sendgrid_events)",
+        cloud_required=False,
+    ),
+    Setting(
+        "WHATSAPP_PHONE_NUMBER_ID",
+        "WhatsApp Business phone number id; empty: the operator sends click-to-chat links",
+        cloud_required=False,
+    ),
+    Setting(
+        "WHATSAPP_TOKEN",
+        "WhatsApp Cloud API access token (dispatch; a secret)",
+        cloud_required=False,
+    ),
+    Setting(
+        "WHATSAPP_API_BASE",
+        "Graph API base URL (the local stand-in locally)",
+        cloud_required=False,
+    ),
+    Setting("WHATSAPP_API_VERSION", "Graph API version, e.g. v23.0", cloud_required=False),
+    Setting(
+        "WHATSAPP_APP_SECRET",
+        "WhatsApp app secret: X-Hub-Signature-256 of webhooks (whatsapp_webhook; a secret)",
+        cloud_required=False,
+    ),
+    Setting(
+        "WHATSAPP_VERIFY_TOKEN",
+        "token of the webhook subscription handshake (whatsapp_webhook; a secret)",
+        cloud_required=False,
+    ),
+    Setting(
+        "PROVIDER_TIMEOUT_SECONDS",
+        "read timeout of SendGrid and WhatsApp calls (dispatch; default 15)",
+        cloud_required=False,
+    ),
+    Setting(
+        "OPERATOR_ALERT_EMAIL",
+        "address that gets a notice when a message fails on both channels (optional)",
+        cloud_required=False,
+    ),
+)
+
+# Dispatch settings handed as they are to shared.bootstrap (read only where used).
+MESSAGING_SETTINGS = (
+    "DISPATCH_MAX_ATTEMPTS",
+    "PUBLIC_SITE_URL",
+    "EMAIL_FROM",
+    "SENDGRID_API_KEY",
+    "SENDGRID_API_HOST",
+    "SENDGRID_WEBHOOK_PUBLIC_KEY",
+    "WHATSAPP_PHONE_NUMBER_ID",
+    "WHATSAPP_TOKEN",
+    "WHATSAPP_API_BASE",
+    "WHATSAPP_API_VERSION",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
+    "OPERATOR_ALERT_EMAIL",
+    "PROVIDER_TIMEOUT_SECONDS",
 )
 
 # Which further settings each SDP source needs.
@@ -190,6 +277,13 @@ class Settings:
     operator_session_key: str = ""
     # Only the plain-HTTP local stack may drop Secure (cloud mode refuses the setting).
     operator_cookie_secure: bool = True
+    dispatch_queue: str = "dispatch"
+    dispatch_url: str = ""
+    # The MESSAGING_SETTINGS values that are set (see messaging()).
+    messaging_values: tuple[tuple[str, str], ...] = ()
+
+    def messaging(self, name: str, default: str = "") -> str:
+        return dict(self.messaging_values).get(name) or default
 
     @property
     def is_local(self) -> bool:
@@ -265,6 +359,11 @@ class Settings:
             office_hours=_office_hours(values["SLA_WORKING_HOURS"]),
             operator_session_key=values["OPERATOR_SESSION_KEY"],
             operator_cookie_secure=values["OPERATOR_COOKIE_INSECURE"] != "1",
+            dispatch_queue=values["DISPATCH_QUEUE"],
+            dispatch_url=values["DISPATCH_URL"],
+            messaging_values=tuple(
+                (name, values[name]) for name in MESSAGING_SETTINGS if values[name]
+            ),
         )
 
 

@@ -26,7 +26,9 @@ def local_stack(tmp_path_factory):
     from shared.localdev.stack import LocalStack, StackConfig
 
     state = tmp_path_factory.mktemp("stack")
-    stack = LocalStack(StackConfig.on_free_ports(state, demo_sdp_records=500))
+    stack = LocalStack(
+        StackConfig.on_free_ports(state, demo_sdp_records=500, provider_timeout_seconds=2)
+    )
     stack.start()
     saved = {k: os.environ.get(k) for k in ("FIRESTORE_EMULATOR_HOST", "STORAGE_EMULATOR_HOST")}
     # The test process's own clients talk to the same emulators.

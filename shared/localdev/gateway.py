@@ -32,6 +32,9 @@ FUNCTIONS = {
     "status": "http",
     "reupload": "http",
     "operator": "http",
+    "dispatch": "http",
+    "sendgrid_events": "http",
+    "whatsapp_webhook": "http",
 }
 
 

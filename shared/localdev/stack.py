@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -23,6 +24,7 @@ from pathlib import Path
 import requests
 
 from shared.localdev.processes import ManagedProcess, free_port, port_is_free
+from shared.localdev.provider_standin import ensure_sendgrid_key
 from shared.localdev.signing_key import ensure_local_service_account
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,6 +38,12 @@ class StackConfig:
     storage_port: int = 9023
     front_port: int = 9199
     tasks_port: int = 8123
+    # The SendGrid / WhatsApp stand-ins and their outbox page.
+    providers_port: int = 8125
+    dispatch_queue: str = "dispatch"
+    # make dev: the stand-ins report "delivered" by themselves; tests say when.
+    auto_deliver: bool = False
+    provider_timeout_seconds: int = 15
     project: str = "remisi-local"
     region: str = "asia-southeast2"
     bucket: str = "remisi-ktp-local"
@@ -51,7 +59,14 @@ class StackConfig:
     def on_free_ports(cls, state_dir: Path, **overrides) -> StackConfig:
         ports = {
             name: free_port()
-            for name in ("site_port", "firestore_port", "storage_port", "front_port", "tasks_port")
+            for name in (
+                "site_port",
+                "firestore_port",
+                "storage_port",
+                "front_port",
+                "tasks_port",
+                "providers_port",
+            )
         }
         return cls(state_dir=state_dir, **ports, **overrides)
 
@@ -82,6 +97,31 @@ class LocalStack:
         self.firestore_host = f"127.0.0.1:{c.firestore_port}"
         self.tasks_host = f"127.0.0.1:{c.tasks_port}"
         self.queue_path = f"projects/{c.project}/locations/{c.region}/queues/{c.sdp_lookup_queue}"
+        self.dispatch_queue_path = (
+            f"projects/{c.project}/locations/{c.region}/queues/{c.dispatch_queue}"
+        )
+        self.providers_url = f"http://127.0.0.1:{c.providers_port}"
+        self.outbox_url = f"{self.providers_url}/outbox"
+        self.sendgrid_key_file = config.state_dir / "sendgrid-webhook-key.pem"
+        self.whatsapp_app_secret = secrets.token_urlsafe(24)
+        self.whatsapp_verify_token = secrets.token_urlsafe(16)
+        providers_command = [
+            sys.executable,
+            "-m",
+            "shared.localdev.provider_standin",
+            f"--port={c.providers_port}",
+            f"--sendgrid-key-file={self.sendgrid_key_file}",
+            f"--whatsapp-app-secret={self.whatsapp_app_secret}",
+            f"--webhook-base={self.site_url}/api",
+        ]
+        if c.auto_deliver:
+            providers_command.append("--auto-deliver")
+        self._providers = ManagedProcess(
+            "provider-standins",
+            providers_command,
+            logs / "providers.log",
+            env={"PYTHONPATH": str(REPO)},
+        )
 
         self._firestore = ManagedProcess(
             "firestore-emulator",
@@ -130,6 +170,7 @@ class LocalStack:
                 f"--port={c.tasks_port}",
                 f"--max-retries={c.tasks_max_retries}",
                 f"--default-queue={self.queue_path}",
+                f"--default-queue={self.dispatch_queue_path}",
             ],
             logs / "tasks.log",
             env={"PYTHONWARNINGS": "ignore"},
@@ -159,6 +200,22 @@ class LocalStack:
             "STORAGE_PUBLIC_URL": self.storage_public_url,
             "LOCAL_SIGNING_KEY_FILE": str(self.signing_key_file),
             "SDP_DEMO_RECORDS": str(c.demo_sdp_records),
+            # Dispatch against the local stand-ins (same adapters as in the cloud).
+            "DISPATCH_QUEUE": c.dispatch_queue,
+            "DISPATCH_URL": f"{self.site_url}/api/dispatch",
+            "DISPATCH_MAX_ATTEMPTS": str(c.tasks_max_retries),
+            "PUBLIC_SITE_URL": self.site_url,
+            "EMAIL_FROM": "layanan.remisi@example.id",
+            "SENDGRID_API_KEY": "SG.local-stand-in",
+            "SENDGRID_API_HOST": self.providers_url,
+            "SENDGRID_WEBHOOK_PUBLIC_KEY": ensure_sendgrid_key(self.sendgrid_key_file),
+            "WHATSAPP_PHONE_NUMBER_ID": "100000000000001",
+            "WHATSAPP_TOKEN": "local-stand-in-token",
+            "WHATSAPP_API_BASE": self.providers_url,
+            "WHATSAPP_API_VERSION": "v23.0",
+            "WHATSAPP_APP_SECRET": self.whatsapp_app_secret,
+            "WHATSAPP_VERIFY_TOKEN": self.whatsapp_verify_token,
+            "PROVIDER_TIMEOUT_SECONDS": str(c.provider_timeout_seconds),
             **c.extra_env,
         }
 
@@ -166,7 +223,14 @@ class LocalStack:
         c = self.config
         busy = [
             p
-            for p in (c.site_port, c.firestore_port, c.storage_port, c.front_port, c.tasks_port)
+            for p in (
+                c.site_port,
+                c.firestore_port,
+                c.storage_port,
+                c.front_port,
+                c.tasks_port,
+                c.providers_port,
+            )
             if not port_is_free(p)
         ]
         if busy:
@@ -189,11 +253,16 @@ class LocalStack:
             self._front.wait_ready(
                 lambda: requests.options(self.storage_public_url + "/", timeout=1) is not None, 30
             )
+            self._providers.start()
+            self.processes.append(self._providers)
             self._gateway.start()
             self.processes.append(self._gateway)
             self._gateway.wait_ready(
                 lambda: requests.get(self.site_url + "/api/submit", timeout=2).status_code == 405,
                 90,
+            )
+            self._providers.wait_ready(
+                lambda: requests.get(self.outbox_url, timeout=2).status_code == 200, 30
             )
         except BaseException:
             self.stop()
@@ -219,6 +288,7 @@ class LocalStack:
                 f"  storage emulator   {self.storage_emulator_url}  (browser uploads via "
                 f"{self.storage_public_url})",
                 f"  Cloud Tasks        {self.tasks_host}  queue {self.queue_path}",
+                f"  outbox             {self.outbox_url}  (email and WhatsApp stand-ins)",
                 f"  logs               {self.config.state_dir / 'logs'}",
                 "Press Ctrl-C to stop everything.",
             ]
@@ -231,7 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--with-echo", action="store_true")
     args = parser.parse_args(argv)
 
-    stack = LocalStack(StackConfig(site_port=args.port, with_echo=args.with_echo))
+    stack = LocalStack(
+        StackConfig(site_port=args.port, with_echo=args.with_echo, auto_deliver=True)
+    )
     stopping = threading.Event()
 
     def request_stop(signum, frame):

@@ -241,13 +241,16 @@ def test_packaged_source_starts_in_cloud_mode_without_the_local_stack(tmp_path):
         "SIGNING_SERVICE_ACCOUNT": "fn-submit@p.iam.gserviceaccount.com",
         "SDP_SOURCE": "gcs",
         "SDP_BUCKET": "p-sdp-snapshots",
+        "DISPATCH_QUEUE": "dispatch",
+        "DISPATCH_URL": "https://r-p.cloudfunctions.net/dispatch",
     }
     # Import what the cloud path imports, from the archive's layout only (not the repo).
     code = (
         "import sys; sys.path[:0] = ['.']; import main, shared.bootstrap; "
         "import shared.adapters.cloud_tasks_queue, shared.adapters.firestore_repository, "
         "shared.adapters.gcs_file_store, shared.adapters.task_auth, "
-        "shared.sdp_directory.directory; "
+        "shared.sdp_directory.directory, shared.adapters.sendgrid_email, "
+        "shared.adapters.whatsapp_cloud, shared.adapters.firestore_messages; "
         "assert main.__file__.startswith(sys.argv[1]), main.__file__; "
         "assert 'shared.localdev' not in sys.modules"
     )

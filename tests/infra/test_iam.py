@@ -8,6 +8,12 @@ import re
 from tests.infra.tf import all_tf_files, attr, blocks, module_config, ref, resolve, stack
 
 SESSION_KEY_SECRET = 'secret:${google_secret_manager_secret.this["session-key"].secret_id}'
+SENDGRID_KEY_SECRET = 'secret:${google_secret_manager_secret.this["sendgrid-api-key"].secret_id}'
+WHATSAPP_TOKEN_SECRET = 'secret:${google_secret_manager_secret.this["whatsapp-token"].secret_id}'
+WHATSAPP_APP_SECRET = 'secret:${google_secret_manager_secret.this["whatsapp-app-secret"].secret_id}'
+WHATSAPP_VERIFY_SECRET = (
+    'secret:${google_secret_manager_secret.this["whatsapp-verify-token"].secret_id}'
+)
 
 # (principal, role, scope). Principals are the stack's google_service_account names, plus the
 # Cloud Storage service agent and allUsers.
@@ -56,6 +62,27 @@ EXPECTED = {
     ("allUsers", "roles/run.invoker", "function:status"),
     ("allUsers", "roles/run.invoker", "function:reupload"),
     ("allUsers", "roles/storage.objectViewer", "bucket:site"),
+    # Dispatch: queued by ktp_uploaded (receipt, rejection) and the operator page (decisions),
+    # with tasks-invoker's OIDC token; dispatch and the webhooks queue operator notices.
+    ("ktp_uploaded", "roles/cloudtasks.enqueuer", "queue:dispatch"),
+    ("operator", "roles/cloudtasks.enqueuer", "queue:dispatch"),
+    ("operator", "roles/iam.serviceAccountUser", "service_account:tasks_invoker"),
+    ("dispatch", "roles/datastore.user", "project"),
+    ("dispatch", "roles/cloudtasks.enqueuer", "queue:dispatch"),
+    ("dispatch", "roles/iam.serviceAccountUser", "service_account:tasks_invoker"),
+    ("dispatch", "roles/secretmanager.secretAccessor", SENDGRID_KEY_SECRET),
+    ("dispatch", "roles/secretmanager.secretAccessor", WHATSAPP_TOKEN_SECRET),
+    ("tasks_invoker", "roles/run.invoker", "function:dispatch"),
+    ("sendgrid_events", "roles/datastore.user", "project"),
+    ("sendgrid_events", "roles/cloudtasks.enqueuer", "queue:dispatch"),
+    ("sendgrid_events", "roles/iam.serviceAccountUser", "service_account:tasks_invoker"),
+    ("allUsers", "roles/run.invoker", "function:sendgrid-events"),
+    ("whatsapp_webhook", "roles/datastore.user", "project"),
+    ("whatsapp_webhook", "roles/cloudtasks.enqueuer", "queue:dispatch"),
+    ("whatsapp_webhook", "roles/iam.serviceAccountUser", "service_account:tasks_invoker"),
+    ("whatsapp_webhook", "roles/secretmanager.secretAccessor", WHATSAPP_APP_SECRET),
+    ("whatsapp_webhook", "roles/secretmanager.secretAccessor", WHATSAPP_VERIFY_SECRET),
+    ("allUsers", "roles/run.invoker", "function:whatsapp-webhook"),
 }
 
 # IAM resources each generic module may contain; their members come from inputs read below.
@@ -190,10 +217,20 @@ def test_every_service_account_is_used():
     assert accounts <= used, f"accounts without a purpose: {accounts - used}"
 
 
-def test_secrets_are_declared_and_not_yet_readable():
-    # Declared now; granted only through the module of the function that reads them (dispatch
-    # and webhooks come later). Today only the operator page reads one: its session key.
+def test_each_secret_is_readable_only_by_the_function_that_uses_it():
     secrets = set(stack().locals["secrets"])
-    assert secrets == {"sendgrid-api-key", "whatsapp-token", "whatsapp-app-secret", "session-key"}
-    readers = {g for g in granted() if g[1] == "roles/secretmanager.secretAccessor"}
-    assert readers == {("operator", "roles/secretmanager.secretAccessor", SESSION_KEY_SECRET)}
+    assert secrets == {
+        "sendgrid-api-key",
+        "whatsapp-token",
+        "whatsapp-app-secret",
+        "whatsapp-verify-token",
+        "session-key",
+    }
+    readers = {(g[0], g[2]) for g in granted() if g[1] == "roles/secretmanager.secretAccessor"}
+    assert readers == {
+        ("operator", SESSION_KEY_SECRET),
+        ("dispatch", SENDGRID_KEY_SECRET),
+        ("dispatch", WHATSAPP_TOKEN_SECRET),
+        ("whatsapp_webhook", WHATSAPP_APP_SECRET),
+        ("whatsapp_webhook", WHATSAPP_VERIFY_SECRET),
+    }

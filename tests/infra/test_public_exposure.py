@@ -110,7 +110,15 @@ def test_sdp_lookup_is_not_publicly_invokable():
 def test_only_submit_is_public_and_it_is_behind_cloud_armor():
     functions = stack().modules_from("../cloud_function")
     public = {attr(m, "name") for m in functions.values() if attr(m, "public", False) is True}
-    assert public == {"submit", "status", "reupload", "operator"}
+    # The providers' webhooks too: neither can sign in; each POST is checked by its signature.
+    assert public == {
+        "submit",
+        "status",
+        "reupload",
+        "operator",
+        "sendgrid-events",
+        "whatsapp-webhook",
+    }
     backends = attr(stack().module("frontend"), "api_backends")
     assert backends["/api/submit"]["service"] == "${module.fn_submit.service}"
     assert backends["/api/status"]["service"] == "${module.fn_status.service}"

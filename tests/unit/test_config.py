@@ -15,6 +15,8 @@ CLOUD = {
     "SIGNING_SERVICE_ACCOUNT": "submit@remisi-prod.iam.gserviceaccount.com",
     "SDP_SOURCE": "gcs",
     "SDP_BUCKET": "remisi-prod-sdp",
+    "DISPATCH_QUEUE": "dispatch",
+    "DISPATCH_URL": "https://asia-southeast2-remisi-prod.cloudfunctions.net/dispatch",
 }
 
 

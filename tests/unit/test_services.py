@@ -253,5 +253,5 @@ def test_the_sweep_requeues_a_lost_lookup_then_gives_up_visibly(deps):
 
 
 def lookup_tasks(deps):
-    """The lookup tasks only (a good or bad upload also queues messages: tests/unit/test_dispatch)."""
+    """Lookup tasks only (uploads also queue messages: tests/unit/test_dispatch.py)."""
     return [t for t in deps.tasks.tasks if t.target == "sdp_lookup"]

@@ -10,6 +10,11 @@ module "remisi" {
   budget_amount   = var.budget_amount
   budget_currency = var.budget_currency
 
+  email_from                  = var.email_from
+  sendgrid_webhook_public_key = var.sendgrid_webhook_public_key
+  whatsapp_phone_number_id    = var.whatsapp_phone_number_id
+  operator_alert_email        = var.operator_alert_email
+
   deletion_protection  = true
   submit_max_instances = 20
 }

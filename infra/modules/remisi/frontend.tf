@@ -15,6 +15,9 @@ module "frontend" {
     "/api/reupload" = { service = module.fn_reupload.service, region = var.region }
     # The operator page and its sub-paths; its own sign-in (password + TOTP) guards it.
     "/api/operator/*" = { service = module.fn_operator.service, region = var.region }
+    # Providers' delivery webhooks; each request is verified by its signature.
+    "/api/sendgrid_events"  = { service = module.fn_sendgrid_events.service, region = var.region }
+    "/api/whatsapp_webhook" = { service = module.fn_whatsapp_webhook.service, region = var.region }
   }
 
   # Cloud Armor, per client IP, on every API backend.

@@ -191,3 +191,87 @@ module "fn_operator" {
 
   depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
 }
+
+# Cloud Tasks target of the dispatch queue: one message on one channel, at most once. Reads the
+# SendGrid key and the WhatsApp token, and nothing else secret.
+module "fn_dispatch" {
+  source                = "../cloud_function"
+  project_id            = local.function_common.project_id
+  region                = local.function_common.region
+  source_bucket         = local.function_common.source_bucket
+  source_object         = local.function_common.source_object
+  build_service_account = local.function_common.build_service_account
+  labels                = local.labels
+
+  name                  = "dispatch"
+  entry_point           = "dispatch"
+  description           = "Cloud Tasks target: sends one email or WhatsApp message once. Only tasks-invoker may call it."
+  service_account_email = google_service_account.dispatch.email
+  environment           = local.function_environment
+  extra_environment = {
+    OFFICE_NAME              = var.office_name
+    PUBLIC_SITE_URL          = local.site_origin
+    EMAIL_FROM               = var.email_from
+    DISPATCH_MAX_ATTEMPTS    = "10"
+    WHATSAPP_PHONE_NUMBER_ID = var.whatsapp_phone_number_id
+    OPERATOR_ALERT_EMAIL     = var.operator_alert_email
+  }
+  secrets = {
+    SENDGRID_API_KEY = google_secret_manager_secret.this["sendgrid-api-key"].secret_id
+    WHATSAPP_TOKEN   = google_secret_manager_secret.this["whatsapp-token"].secret_id
+  }
+  invoker_members = ["serviceAccount:${google_service_account.tasks_invoker.email}"]
+  expected_url    = local.dispatch_url
+  timeout_seconds = 60
+
+  depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
+}
+
+# SendGrid's Event Webhook: public (SendGrid cannot sign in), every POST checked by ECDSA.
+module "fn_sendgrid_events" {
+  source                = "../cloud_function"
+  project_id            = local.function_common.project_id
+  region                = local.function_common.region
+  source_bucket         = local.function_common.source_bucket
+  source_object         = local.function_common.source_object
+  build_service_account = local.function_common.build_service_account
+  labels                = local.labels
+
+  name                  = "sendgrid-events"
+  entry_point           = "sendgrid_events"
+  description           = "POST /api/sendgrid_events: signed email delivery events (ECDSA verified)."
+  service_account_email = google_service_account.sendgrid_events.email
+  environment           = local.function_environment
+  extra_environment = {
+    SENDGRID_WEBHOOK_PUBLIC_KEY = var.sendgrid_webhook_public_key
+  }
+  public        = true
+  max_instances = 5
+
+  depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
+}
+
+# WhatsApp's webhook: public (Meta cannot sign in), every POST checked by HMAC of the app secret.
+module "fn_whatsapp_webhook" {
+  source                = "../cloud_function"
+  project_id            = local.function_common.project_id
+  region                = local.function_common.region
+  source_bucket         = local.function_common.source_bucket
+  source_object         = local.function_common.source_object
+  build_service_account = local.function_common.build_service_account
+  labels                = local.labels
+
+  name                  = "whatsapp-webhook"
+  entry_point           = "whatsapp_webhook"
+  description           = "GET/POST /api/whatsapp_webhook: subscription handshake and signed WhatsApp statuses."
+  service_account_email = google_service_account.whatsapp_webhook.email
+  environment           = local.function_environment
+  secrets = {
+    WHATSAPP_APP_SECRET   = google_secret_manager_secret.this["whatsapp-app-secret"].secret_id
+    WHATSAPP_VERIFY_TOKEN = google_secret_manager_secret.this["whatsapp-verify-token"].secret_id
+  }
+  public        = true
+  max_instances = 5
+
+  depends_on = [module.services, google_project_iam_member.build_logs, google_project_iam_member.build_images, google_project_iam_member.build_source]
+}

@@ -15,6 +15,8 @@ locals {
   sdp_lookup_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/sdp-lookup"
   # Likewise for sweep: Cloud Scheduler's OIDC audience, checked by the function.
   sweep_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/sweep"
+  # And for dispatch: Cloud Tasks' OIDC audience on the dispatch queue.
+  dispatch_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/dispatch"
 
   # Every cloud-required row of shared.config.SETTINGS, for every function (the code refuses to
   # start without them). tests/infra holds this map against the code.
@@ -33,6 +35,9 @@ locals {
     # Lookups answer from imported SDP exports (python -m shared.sdp_directory.cli import).
     SDP_SOURCE = "gcs"
     SDP_BUCKET = google_storage_bucket.sdp_snapshots.name
+    # ktp_uploaded and the operator page queue messages; dispatch checks the audience.
+    DISPATCH_QUEUE = module.dispatch_queue.name
+    DISPATCH_URL   = local.dispatch_url
   }
 }
 

@@ -28,8 +28,8 @@ module "sdp_lookup_queue" {
   depends_on = [module.services]
 }
 
-# For the messaging issue (email + WhatsApp dispatch). No enqueuer yet: the dispatch function
-# and the operator's decision do not exist; grant cloudtasks.enqueuer when they do.
+# Email + WhatsApp dispatch (shared.service_layer.dispatch). DISPATCH_MAX_ATTEMPTS on the
+# dispatch function equals max_attempts: on the last attempt a failing message is flagged.
 module "dispatch_queue" {
   source     = "../tasks_queue"
   project_id = var.project_id
@@ -45,6 +45,16 @@ module "dispatch_queue" {
   # WhatsApp Cloud API and SendGrid throttle per number / per account (130429, HTTP 429).
   max_dispatches_per_second = 10
   max_concurrent_dispatches = 20
+
+  # Receipts and rejections (ktp_uploaded), decisions (operator), operator notices when both
+  # channels failed (dispatch, and the webhooks that learn of a failure).
+  enqueuer_members = [
+    "serviceAccount:${google_service_account.ktp_uploaded.email}",
+    "serviceAccount:${google_service_account.operator.email}",
+    "serviceAccount:${google_service_account.dispatch.email}",
+    "serviceAccount:${google_service_account.sendgrid_events.email}",
+    "serviceAccount:${google_service_account.whatsapp_webhook.email}",
+  ]
 
   depends_on = [module.services]
 }

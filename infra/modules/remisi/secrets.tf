@@ -5,10 +5,11 @@
 
 locals {
   secrets = {
-    sendgrid-api-key    = "SendGrid API key (email dispatch)"
-    whatsapp-token      = "WhatsApp Business Cloud API access token (dispatch)"
-    whatsapp-app-secret = "WhatsApp app secret: verifies X-Hub-Signature-256 on webhooks"
-    session-key         = "Operator page session signing key"
+    sendgrid-api-key      = "SendGrid API key (email dispatch)"
+    whatsapp-token        = "WhatsApp Business Cloud API access token (dispatch)"
+    whatsapp-app-secret   = "WhatsApp app secret: verifies X-Hub-Signature-256 on webhooks"
+    whatsapp-verify-token = "WhatsApp webhook subscription verify token (hub.verify_token)"
+    session-key           = "Operator page session signing key"
   }
 }
 

@@ -242,3 +242,67 @@ resource "google_service_account_iam_member" "operator_signs_as_itself" {
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = "serviceAccount:${google_service_account.operator.email}"
 }
+
+# --- dispatch and delivery webhooks -------------------------------------------------------------
+
+resource "google_service_account" "dispatch" {
+  project      = var.project_id
+  account_id   = "fn-dispatch"
+  display_name = "dispatch: sends email (SendGrid) and WhatsApp, records each message"
+}
+
+resource "google_service_account" "sendgrid_events" {
+  project      = var.project_id
+  account_id   = "fn-sendgrid-events"
+  display_name = "sendgrid_events: records email delivery statuses (signed Event Webhook)"
+}
+
+resource "google_service_account" "whatsapp_webhook" {
+  project      = var.project_id
+  account_id   = "fn-whatsapp-webhook"
+  display_name = "whatsapp_webhook: records WhatsApp delivery statuses (signed webhook)"
+}
+
+# Messages and requests live in Firestore.
+resource "google_project_iam_member" "dispatch_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.dispatch.email}"
+}
+
+resource "google_project_iam_member" "sendgrid_events_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.sendgrid_events.email}"
+}
+
+resource "google_project_iam_member" "whatsapp_webhook_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.whatsapp_webhook.email}"
+}
+
+# Dispatch tasks carry tasks-invoker's OIDC token: whoever queues them acts as it.
+resource "google_service_account_iam_member" "operator_acts_as_tasks_invoker" {
+  service_account_id = google_service_account.tasks_invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.operator.email}"
+}
+
+resource "google_service_account_iam_member" "dispatch_acts_as_tasks_invoker" {
+  service_account_id = google_service_account.tasks_invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.dispatch.email}"
+}
+
+resource "google_service_account_iam_member" "sendgrid_events_acts_as_tasks_invoker" {
+  service_account_id = google_service_account.tasks_invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.sendgrid_events.email}"
+}
+
+resource "google_service_account_iam_member" "whatsapp_webhook_acts_as_tasks_invoker" {
+  service_account_id = google_service_account.tasks_invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.whatsapp_webhook.email}"
+}

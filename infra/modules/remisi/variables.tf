@@ -87,3 +87,25 @@ variable "office_name" {
   type        = string
   default     = "Kantor Wilayah Direktorat Jenderal Pemasyarakatan Banten"
 }
+
+variable "email_from" {
+  description = "Sender address of the emails to requesters (EMAIL_FROM); a domain authenticated in SendGrid."
+  type        = string
+}
+
+variable "whatsapp_phone_number_id" {
+  description = "WhatsApp Business phone number id; empty: operators send WhatsApp messages by click-to-chat links."
+  type        = string
+  default     = ""
+}
+
+variable "sendgrid_webhook_public_key" {
+  description = "SendGrid Event Webhook verification key (base64), from the webhook's security settings."
+  type        = string
+}
+
+variable "operator_alert_email" {
+  description = "Address told when a message fails on both channels (optional)."
+  type        = string
+  default     = ""
+}

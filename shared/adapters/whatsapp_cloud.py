@@ -1,0 +1,83 @@
+"""WhatsApp Business Cloud API (Graph API) over HTTP: approved template messages only, since
+business-initiated messages outside the 24-hour window must be templates."""
+
+from __future__ import annotations
+
+import requests
+
+from shared.adapters.sendgrid_email import retry_after_seconds
+from shared.service_layer.dispatch_ports import Failure, OutgoingWhatsApp, ProviderError
+
+TIMEOUT = (5, 15)
+# Throughput (130429), pair rate limit (131056), "something went wrong" (131000), service
+# unavailable (2), temporarily blocked for policy violations is not here: it is permanent.
+TRANSIENT_CODES = {2, 4, 80007, 130429, 131000, 131056, 133004}
+# Named for the operator: not on WhatsApp / undeliverable, outside the 24 h window (only for a
+# non-template message), invalid number/parameter.
+PERMANENT_NAMES = {131026: "wa_131026", 131047: "wa_131047", 100: "wa_100", 131009: "wa_131009"}
+
+
+class WhatsAppCloud:
+    def __init__(
+        self,
+        base_url: str,
+        version: str,
+        phone_number_id: str,
+        token: str,
+        timeout: float = TIMEOUT[1],
+    ):
+        self._timeout = (TIMEOUT[0], timeout)
+        self._url = f"{base_url.rstrip('/')}/{version}/{phone_number_id}/messages"
+        self._session = requests.Session()
+        self._session.headers["Authorization"] = f"Bearer {token}"
+
+    def send(self, message: OutgoingWhatsApp) -> str:
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": message.to,
+            "type": "template",
+            "template": {
+                "name": message.template,
+                "language": {"code": message.language},
+                "components": [
+                    {
+                        "type": "body",
+                        "parameters": [{"type": "text", "text": p} for p in message.parameters],
+                    }
+                ],
+            },
+            # Comes back in status webhooks: our opaque message id, never personal data.
+            "biz_opaque_callback_data": message.message_id,
+        }
+        try:
+            response = self._session.post(self._url, json=body, timeout=self._timeout)
+        except requests.Timeout:
+            raise ProviderError(Failure.TRANSIENT, "timeout") from None
+        except requests.ConnectionError:
+            raise ProviderError(Failure.TRANSIENT, "unreachable") from None
+        if response.ok:
+            try:
+                return response.json()["messages"][0]["id"]
+            except (ValueError, KeyError, IndexError, TypeError):
+                raise ProviderError(Failure.PERMANENT, "bad_response") from None
+        raise classify(response.status_code, response.headers, _error(response))
+
+
+def _error(response) -> dict:
+    try:
+        error = response.json().get("error")
+    except ValueError:
+        return {}
+    return error if isinstance(error, dict) else {}
+
+
+def classify(status: int, headers, error: dict) -> ProviderError:
+    code = error.get("code")
+    retry_after = retry_after_seconds(headers)
+    if code in TRANSIENT_CODES or status == 429 or status >= 500:
+        name = f"wa_{code}" if code else f"http_{status}"
+        return ProviderError(Failure.TRANSIENT, name, retry_after)
+    if code in PERMANENT_NAMES:
+        return ProviderError(Failure.PERMANENT, PERMANENT_NAMES[code])
+    return ProviderError(Failure.PERMANENT, f"wa_{code}" if code else f"http_{status}")

@@ -178,6 +178,7 @@ def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
         office_hours=OfficeHours.parse(settings.office_hours),
         office_name=settings.office_name,
         archive=FirestoreRequestArchive(client),
+        messages=_message_store(client),
     )
     if settings.is_local:
         parts = urlsplit(settings.storage_public_url or "")
@@ -268,3 +269,9 @@ def dispatch_task_verifier(settings: Settings):
     if settings.is_local:
         return local_task_verifier(settings.dispatch_queue)
     return oidc_task_verifier(settings.dispatch_url, settings.tasks_service_account)
+
+
+def _message_store(client):
+    from shared.adapters.firestore_messages import FirestoreMessages
+
+    return FirestoreMessages(client)

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from shared.domain.accounts import ROLE_LABELS, AccountInvalid, Permission, Role, allowed
 from shared.domain.answers import AnswerInvalid
+from shared.domain.messages import CHANNEL_LABELS, KIND_LABELS, STATE_LABELS
 from shared.domain.model import DecisionKind, InformationKind, Relationship, Status
 from shared.service_layer import auth, review
 from shared.service_layer.operator_ports import OperatorDependencies, OperatorNotFound
@@ -38,6 +39,7 @@ STATUS_LABELS = {
     Status.ANSWERED: "Ditemukan (jawaban siap dikirim)",
     Status.NOT_FOUND: "Tidak ditemukan",
     Status.NOTIFIED: "Sudah diberitahukan",
+    Status.FAILED: "Gagal (perlu tindakan)",
 }
 DECISION_LABELS = {
     DecisionKind.FOUND: "Ditemukan",
@@ -367,7 +369,26 @@ def _detail(ctx: Context, request, status: int = 200, error: str | None = None):
         awaiting=request.status is Status.AWAITING_OPERATOR,
         decision_labels=DECISION_LABELS,
         timeline=review.timeline(ctx.deps, request),
+        messages=review.request_messages(ctx.deps, request),
+        message_labels=(KIND_LABELS, CHANNEL_LABELS, STATE_LABELS),
+        can_send_manually=allowed(operator.role, Permission.ASK_CLEARER_KTP),
     )
+
+
+@route(
+    "POST",
+    "/requests/<request_id>/messages/<message_id>/sent",
+    Permission.ASK_CLEARER_KTP,
+    "/requests/{id}/messages/no-such-message/sent",
+)
+def message_sent(ctx: Context) -> flask.Response:
+    """The manual WhatsApp fallback: the operator opened the link and sent the message."""
+    request_id = ctx.params["request_id"]
+    try:
+        review.mark_message_sent(ctx.deps, ctx.operator, request_id, ctx.params["message_id"])
+    except review.NotVisible:
+        return not_found(ctx)
+    return redirect(f"{BASE}/requests/{request_id}")
 
 
 @route("GET", "/requests/<request_id>", Permission.VIEW_REQUEST, "/requests/{id}")

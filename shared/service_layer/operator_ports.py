@@ -97,3 +97,6 @@ class OperatorDependencies:
     issuer: str = "Layanan Informasi Remisi"
     ktp_view_valid_for: timedelta = timedelta(minutes=5)
     archive: RequestArchive | None = None
+    # Messages to requesters (shared.service_layer.dispatch_ports.MessageStore): delivery status
+    # on the detail page and the manual WhatsApp fallback.
+    messages: object | None = None

@@ -23,6 +23,8 @@ QUEUE_STATUSES = (
     Status.ANSWERED,
     Status.NOT_FOUND,
     Status.NOTIFIED,
+    # Both channels failed (dispatch) or the pipeline got stuck: someone must act.
+    Status.FAILED,
 )
 
 
@@ -151,7 +153,17 @@ def decide(
             answer_fingerprint=_fingerprint(answer_text),
         )
     audit(deps, operator.username, f"decision_{kind.value}", target=request_id, **details)
+    _queue_decision_messages(deps, request_id, kind)
     return decision
+
+
+def _queue_decision_messages(deps: OperatorDependencies, request_id: str, kind: DecisionKind):
+    """The answer, the not-found notice or the re-upload request, on both channels (dispatch)."""
+    from shared.service_layer.dispatch import kind_for_decision, queue_messages
+
+    decided = deps.core.requests.get(request_id)
+    if decided is not None:
+        queue_messages(deps.core, decided, kind_for_decision(kind))
 
 
 def timeline(deps: OperatorDependencies, request: RemissionRequest) -> list[tuple[datetime, str]]:
@@ -163,19 +175,9 @@ def timeline(deps: OperatorDependencies, request: RemissionRequest) -> list[tupl
         Status.SDP_LOOKUP: "Pencarian SDP diantrikan",
         Status.AWAITING_OPERATOR: "Menunggu operator",
         Status.ANSWERED: "Diputuskan: ditemukan, jawaban disiapkan",
-    _queue_decision_messages(deps, request_id, kind)
         Status.NOT_FOUND: "Diputuskan: tidak ditemukan di SDP",
         Status.NOTIFIED: "Pemohon telah diberi tahu",
         Status.EXPIRED: "Kedaluwarsa",
-def _queue_decision_messages(deps: OperatorDependencies, request_id: str, kind: DecisionKind):
-    """The answer, the not-found notice or the re-upload request, on both channels (dispatch)."""
-    from shared.service_layer.dispatch import kind_for_decision, queue_messages
-
-    decided = deps.core.requests.get(request_id)
-    if decided is not None:
-        queue_messages(deps.core, decided, kind_for_decision(kind))
-
-
         Status.FAILED: "Gagal diproses",
     }
     actions = {
@@ -184,6 +186,7 @@ def _queue_decision_messages(deps: OperatorDependencies, request_id: str, kind: 
         "decision_not_found": "memutuskan: tidak ditemukan",
         "decision_clearer_ktp": "meminta KTP yang lebih jelas",
         "decision_refused": "mencoba memutuskan (sudah diputuskan)",
+        "message_sent_manually": "mengirim pesan WhatsApp secara manual",
     }
     entries = [(h.at, labels[h.status]) for h in request.history]
     for event in deps.audit.for_target(request.request_id):
@@ -202,3 +205,47 @@ def month_report(deps: OperatorDependencies, month: str):
 
 def current_month(deps: OperatorDependencies) -> str:
     return f"{deps.core.clock.now().astimezone(deps.office_hours.tz):%Y-%m}"
+
+
+# --- messages (dispatch) ----------------------------------------------------------------------
+
+
+def request_messages(deps: OperatorDependencies, request: RemissionRequest) -> list:
+    """Every message to the requester with its delivery state, oldest first."""
+    if deps.messages is None:
+        return []
+    found = deps.messages.for_request(request.request_id)
+    return sorted(found, key=lambda m: (m.created_at, m.channel.value))
+
+
+def mark_message_sent(
+    deps: OperatorDependencies, operator: Operator, request_id: str, message_id: str
+) -> bool:
+    """The operator sent a WhatsApp message by its click-to-chat link. Raises NotVisible for a
+    message that is not this request's."""
+    from shared.service_layer import dispatch
+    from shared.service_layer.dispatch_ports import DispatchDependencies
+
+    request = get_request(deps, request_id)
+    message = deps.messages.get(message_id) if deps.messages is not None else None
+    if message is None or message.request_id != request.request_id:
+        raise NotVisible
+    messaging = DispatchDependencies(
+        core=deps.core,
+        messages=deps.messages,
+        email=None,
+        whatsapp=None,
+        site_url="",
+        office_name=deps.office_name,
+        max_attempts=1,
+    )
+    changed = dispatch.mark_manually_sent(messaging, message_id, operator.username)
+    if changed:
+        audit(
+            deps,
+            operator.username,
+            "message_sent_manually",
+            target=request_id,
+            message=message_id,
+        )
+    return changed

@@ -90,15 +90,16 @@ def test_submit_to_delivered_answer_on_both_channels(local_stack, firestore_clie
         ),
         timeout=30,
     )
-    deps = core(stack)
+    # The operator decides on the operator page.
+    from tests.integration.operator_helpers import base, create_account, csrf_of, sign_in
 
-    def decide(r):
-        r.decide(Decision(DecisionKind.NOT_FOUND, "siti.remisi", deps.clock.now()))
-
-    deps.requests.update(request_id, decide)
-    from shared.service_layer.dispatch import queue_messages
-
-    queue_messages(deps, deps.requests.get(request_id), MessageKind.NOT_FOUND)
+    http = sign_in(stack, create_account(stack, "operator_remisi", prefix="kirim"))
+    decided = http.post(
+        f"{base(stack)}/requests/{request_id}/decide",
+        data={"csrf": csrf_of(http, stack), "kind": "not_found"},
+        timeout=10,
+    )
+    assert decided.status_code in (200, 303)
 
     wait_for(lambda: len(outbox(stack, to=contacts["email"])) == 2, timeout=30)
     wait_for(lambda: len(outbox(stack, to=wa_to)) == 2, timeout=30)
@@ -123,6 +124,9 @@ def test_submit_to_delivered_answer_on_both_channels(local_stack, firestore_clie
             assert doc["state"] == "delivered", (kind, channel)
     time.sleep(1.5)  # nothing more arrives: each message exactly once
     assert len(outbox(stack, to=contacts["email"])) == 2 and len(outbox(stack, to=wa_to)) == 2
+    # The operator sees each message's delivery status on the request.
+    page = http.get(f"{base(stack)}/requests/{request_id}", timeout=10).text
+    assert "Pesan ke pemohon" in page and page.count("Sampai ke penerima") == 4
 
 
 # --- the fault matrix ------------------------------------------------------------------------

@@ -299,3 +299,29 @@ def test_a_status_before_the_senders_record_keeps_the_provider_id(deps):
     assert message.provider_status(MessageState.DELIVERED, datetime(2026, 1, 1, tzinfo=UTC))
     assert message.accepted("sg-9", datetime(2026, 1, 1, tzinfo=UTC))
     assert message.state is MessageState.DELIVERED and message.provider_message_id == "sg-9"
+
+
+def test_the_operator_marks_a_manual_whatsapp_message_sent_on_the_page(core):
+    from shared.domain.accounts import Role
+    from shared.service_layer import auth
+
+    deps = fake_dispatch_dependencies(core, whatsapp=None)
+    operators = fake_operator_dependencies(core, messages=deps.messages)
+    request = decided(deps, DecisionKind.NOT_FOUND)
+    run_all(deps, MessageKind.NOT_FOUND)
+    listed = review.request_messages(operators, request)
+    assert [(m.kind, m.channel, m.state) for m in listed if m.kind is MessageKind.NOT_FOUND] == [
+        (MessageKind.NOT_FOUND, Channel.EMAIL, MessageState.ACCEPTED),
+        (MessageKind.NOT_FOUND, Channel.WHATSAPP, MessageState.MANUAL_PENDING),
+    ]
+    divpas = auth.create_operator(
+        operators, "budi.divpas", "Budi", Role.OPERATOR_DIVPAS, "kata-sandi-panjang-2", actor="t"
+    ).operator
+    other = uploaded(core)
+    wa = message_id(request.request_id, MessageKind.NOT_FOUND, 1, Channel.WHATSAPP)
+    with pytest.raises(review.NotVisible):
+        review.mark_message_sent(operators, divpas, other.request_id, wa)
+    assert review.mark_message_sent(operators, divpas, request.request_id, wa)
+    assert deps.core.requests.get(request.request_id).status is Status.NOTIFIED
+    assert "message_sent_manually" in operators.audit.actions()
+    assert Status.FAILED in review.QUEUE_STATUSES

@@ -332,6 +332,18 @@ def queue_page(ctx: Context) -> flask.Response:
         status = Status.AWAITING_OPERATOR
     if status not in review.QUEUE_STATUSES:
         status = Status.AWAITING_OPERATOR
+    if ctx.request.args.get("code"):
+        try:
+            found = review.find_by_tracking_code(ctx.deps, ctx.request.args["code"])
+        except review.NotVisible:
+            return render(
+                ctx,
+                "message.html",
+                http_status=404,
+                heading="Tidak ditemukan",
+                text="Tidak ada permohonan dengan kode ini di antrean operator.",
+            )
+        return redirect(f"{BASE}/requests/{found.request_id}")
     items = review.queue(ctx.deps, status)
     only_late = ctx.request.args.get("sla") == "late"
     if only_late:

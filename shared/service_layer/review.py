@@ -81,6 +81,18 @@ def get_request(deps: OperatorDependencies, request_id: str) -> RemissionRequest
     return request
 
 
+def find_by_tracking_code(deps: OperatorDependencies, text: str) -> RemissionRequest:
+    """A requester phoning in with their code: straight to the request, if the operator may see
+    it (same rules as the detail page)."""
+    from shared.domain.tracking import normalize_tracking_code
+
+    code = normalize_tracking_code(text or "")
+    request = deps.core.requests.get_by_tracking_code(code) if code else None
+    if request is None:
+        raise NotVisible
+    return get_request(deps, request.request_id)
+
+
 def ktp_view_url(deps: OperatorDependencies, operator: Operator, request_id: str) -> str:
     request = get_request(deps, request_id)
     name = request.ktp.verified_object_name

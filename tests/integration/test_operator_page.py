@@ -318,3 +318,14 @@ def test_an_admin_creates_and_resets_an_account_on_the_page(local_stack, session
         username, "operator_divpas", re.search(r"<code>([A-Z2-7]+)</code>", reset.text)[1]
     )
     assert sign_in(local_stack, fresh, password="sandi-awal-yang-baru-1")
+
+
+def test_a_tracking_code_opens_the_request(local_stack, sessions, request_id, firestore_client):
+    doc = firestore_client.collection("requests").document(request_id).get().to_dict()
+    http = sessions["operator_divpas"]
+    found = http.get(
+        f"{base(local_stack)}/queue", params={"code": doc["tracking_code"]}, allow_redirects=False
+    )
+    assert found.status_code == 303 and found.headers["Location"].endswith(request_id)
+    missing = http.get(f"{base(local_stack)}/queue", params={"code": "AAAA-AAAA-A"})
+    assert missing.status_code == 404

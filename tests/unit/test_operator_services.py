@@ -384,3 +384,13 @@ def test_an_admin_resets_lost_credentials(deps):
     assert "account_reset" in deps.audit.actions()
     with pytest.raises(AccountInvalid):
         auth.reset_credentials(deps, admin, "admin.satu", "sandi-awal-yang-baru")
+
+
+def test_a_tracking_code_opens_only_requests_in_the_operators_context(deps):
+    request = awaiting_request(deps)
+    code = request.tracking_code
+    assert review.find_by_tracking_code(deps, code.lower()).request_id == request.request_id
+    fresh = services.submit_request(form_payload(TODAY), deps.core).request
+    for text in (fresh.tracking_code, "", "ZZZZ-ZZZZ-Z"):
+        with pytest.raises(review.NotVisible):
+            review.find_by_tracking_code(deps, text)

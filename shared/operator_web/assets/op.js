@@ -21,6 +21,19 @@
     rows[current].classList.add("selected");
     rows[current].scrollIntoView({block: "nearest"});
   }
+  // The queue reloads itself every minute while the operator is not using the page, so new
+  // requests and the SLA clocks stay current without a script-heavy page.
+  var table = document.querySelector("table[data-refresh]");
+  var idleSince = Date.now();
+  ["keydown", "mousemove", "focusin"].forEach(function (name) {
+    document.addEventListener(name, function () { idleSince = Date.now(); });
+  });
+  if (table) {
+    var every = parseInt(table.getAttribute("data-refresh"), 10) * 1000;
+    window.setInterval(function () {
+      if (Date.now() - idleSince >= every && current < 0) window.location.reload();
+    }, every);
+  }
   document.addEventListener("keydown", function (event) {
     if (typing(event)) return;
     var key = event.key;

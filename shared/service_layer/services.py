@@ -363,6 +363,9 @@ class SweepReport:
     expired: int
     requeued: int
     failed: int
+    # Message tasks queued again for requests waiting on dispatch (deterministic names: a task
+    # that exists or ran recently is not queued twice, and a sent message is never resent).
+    messages_requeued: int = 0
 
 
 def sweep(deps: Dependencies) -> SweepReport:
@@ -427,6 +430,29 @@ def sweep(deps: Dependencies) -> SweepReport:
                 status=status.value,
             )
 
-    report = SweepReport(expired, requeued, failed)
+    messages_requeued = _requeue_messages(deps, now)
+    report = SweepReport(expired, requeued, failed, messages_requeued)
     log(logger, logging.INFO, "sweep done", expired=expired, requeued=requeued, failed=failed)
     return report
+
+
+# A decision (or rejection) whose message tasks were lost, e.g. the enqueue failed after the
+# decision was stored: queue them again once this old.
+MESSAGES_NUDGE_AFTER = timedelta(minutes=15)
+
+
+def _requeue_messages(deps: Dependencies, now) -> int:
+    from shared.domain.messages import MessageKind
+    from shared.service_layer.dispatch import queue_messages
+
+    kinds = {
+        Status.ANSWERED: MessageKind.ANSWER,
+        Status.NOT_FOUND: MessageKind.NOT_FOUND,
+        Status.UPLOAD_REJECTED: MessageKind.UPLOAD_REJECTED,
+    }
+    queued = 0
+    for status, kind in kinds.items():
+        for request in deps.requests.list_by_status(status, now - MESSAGES_NUDGE_AFTER):
+            queue_messages(deps, request, kind)
+            queued += 1
+    return queued

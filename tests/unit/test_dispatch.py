@@ -325,3 +325,21 @@ def test_the_operator_marks_a_manual_whatsapp_message_sent_on_the_page(core):
     assert deps.core.requests.get(request.request_id).status is Status.NOTIFIED
     assert "message_sent_manually" in operators.audit.actions()
     assert Status.FAILED in review.QUEUE_STATUSES
+
+
+def test_the_sweep_queues_lost_decision_messages_again_and_nothing_is_sent_twice(deps):
+    request = decided(deps, DecisionKind.NOT_FOUND)
+    core = deps.core
+    core.tasks.tasks.clear()  # the enqueue after the decision was lost
+    assert services.sweep(core).messages_requeued == 0  # too early
+    core.clock.advance(minutes=16)
+    assert services.sweep(core).messages_requeued == 1
+    assert {t.channel for t in dispatch_tasks(core, MessageKind.NOT_FOUND)} == set(Channel)
+    run_all(deps, MessageKind.NOT_FOUND)
+    assert core.requests.get(request.request_id).status is Status.NOTIFIED
+    services.sweep(core)  # notified: nothing more to queue, nothing sent again
+    assert run_all(deps, MessageKind.NOT_FOUND) == {
+        Channel.EMAIL: "duplicate",
+        Channel.WHATSAPP: "duplicate",
+    }
+    assert deps.email.calls == 1 and deps.whatsapp.calls == 1

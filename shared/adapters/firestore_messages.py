@@ -5,18 +5,19 @@ document is shared by many writers (no hot documents)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import TypeVar
 
 from google.cloud import firestore
 
+from shared.adapters.records import RETENTION
 from shared.domain.messages import Channel, DeliveryEvent, Message, MessageKind, MessageState
 
 T = TypeVar("T")
 
 MESSAGES = "messages"
-# Kept as long as the request's own retention (the purge removes both).
-RETAIN_FOR = timedelta(days=400)
+# No longer than the request itself (UU 27/2022): a manual link holds the message's text. The
+# Firestore TTL policy on `purge_after` deletes both.
+RETAIN_FOR = RETENTION
 
 
 def message_to_document(message: Message) -> dict:

@@ -11,7 +11,12 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from shared.adapters import firestore_operators, firestore_rate_limiter, firestore_repository
+from shared.adapters import (
+    firestore_messages,
+    firestore_operators,
+    firestore_rate_limiter,
+    firestore_repository,
+)
 from shared.adapters.records import RETENTION, to_document
 from shared.config import SETTINGS
 from shared.domain.model import KtpContentType
@@ -103,6 +108,7 @@ def test_ttl_covers_every_collection_the_repository_writes():
         firestore_rate_limiter.RATE_LIMITS,
         firestore_operators.SESSIONS,
         firestore_operators.AUDIT,
+        firestore_messages.MESSAGES,
     }
     assert set(attr(firestore(), "ttl_collections")) == collections
 

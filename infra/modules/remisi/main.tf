@@ -83,7 +83,7 @@ module "firestore" {
   }
 
   ttl_field       = "purge_after"
-  ttl_collections = ["requests", "tracking_codes", "idempotency_keys", "rate_limits", "operator_sessions", "audit_events"]
+  ttl_collections = ["requests", "tracking_codes", "idempotency_keys", "rate_limits", "operator_sessions", "audit_events", "messages"]
 
   point_in_time_recovery = var.firestore_point_in_time_recovery
   delete_protection      = var.deletion_protection

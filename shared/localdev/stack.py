@@ -29,6 +29,7 @@ from shared.localdev.signing_key import ensure_local_service_account
 
 REPO = Path(__file__).resolve().parents[2]
 SWEEP_EVERY_SECONDS = 300
+LOCAL_OPERATOR_ALERT_EMAIL = "petugas.remisi@kantor.local"
 
 
 @dataclass
@@ -44,6 +45,7 @@ class StackConfig:
     # make dev: the stand-ins report "delivered" by themselves; tests say when.
     auto_deliver: bool = False
     provider_timeout_seconds: int = 15
+    template_cache_seconds: int = 5  # admins' email templates, per dispatch instance
     project: str = "remisi-local"
     region: str = "asia-southeast2"
     bucket: str = "remisi-ktp-local"
@@ -215,7 +217,10 @@ class LocalStack:
             "WHATSAPP_API_VERSION": "v23.0",
             "WHATSAPP_APP_SECRET": self.whatsapp_app_secret,
             "WHATSAPP_VERIFY_TOKEN": self.whatsapp_verify_token,
+            # Where the "both channels failed" notice goes; it lands in the local outbox too.
+            "OPERATOR_ALERT_EMAIL": LOCAL_OPERATOR_ALERT_EMAIL,
             "PROVIDER_TIMEOUT_SECONDS": str(c.provider_timeout_seconds),
+            "TEMPLATE_CACHE_SECONDS": str(c.template_cache_seconds),
             **c.extra_env,
         }
 

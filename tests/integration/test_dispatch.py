@@ -237,6 +237,18 @@ def test_both_channels_failing_fails_the_request_for_operators(local_stack, fire
     )
     assert wa["error_code"] == "gave_up:wa_131000"
 
+    # The operators' notice (dispatched like any message) names the request and both reasons.
+    from shared.localdev.stack import LOCAL_OPERATOR_ALERT_EMAIL
+
+    code = doc["tracking_code"]
+    notice = wait_for(
+        lambda: [
+            m for m in outbox(local_stack, to=LOCAL_OPERATOR_ALERT_EMAIL) if code in m["subject"]
+        ],
+        timeout=30,
+    )
+    assert len(notice) == 1 and "wa_131000" in notice[0]["text"]
+
 
 def test_forged_webhooks_are_refused_without_a_state_change(local_stack, firestore_client):
     stack = local_stack

@@ -179,6 +179,7 @@ def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
         office_name=settings.office_name,
         archive=FirestoreRequestArchive(client),
         messages=_message_store(client),
+        templates=_template_store(client),
     )
     if settings.is_local:
         parts = urlsplit(settings.storage_public_url or "")
@@ -231,9 +232,21 @@ def dispatch_bootstrap(settings: Settings, core: Dependencies | None = None):
             get("WHATSAPP_TOKEN"),
             timeout=float(get("PROVIDER_TIMEOUT_SECONDS", "15")),
         )
+    cache_for = get("TEMPLATE_CACHE_SECONDS", "60")
+    if not cache_for.isdigit() or int(cache_for) > 3600:
+        raise ConfigurationError("TEMPLATE_CACHE_SECONDS must be a whole number up to 3600")
+    from datetime import timedelta
+
+    from shared.service_layer.message_template_admin import CachedTemplates
+
+    core = core or bootstrap(settings)
+    client = firestore.Client(project=settings.project)
     return DispatchDependencies(
-        core=core or bootstrap(settings),
-        messages=FirestoreMessages(firestore.Client(project=settings.project)),
+        core=core,
+        messages=FirestoreMessages(client),
+        templates=CachedTemplates(
+            _template_store(client), core.clock, timedelta(seconds=int(cache_for))
+        ),
         email=email,
         whatsapp=whatsapp,
         site_url=get("PUBLIC_SITE_URL", "http://127.0.0.1:8080"),
@@ -275,3 +288,9 @@ def _message_store(client):
     from shared.adapters.firestore_messages import FirestoreMessages
 
     return FirestoreMessages(client)
+
+
+def _template_store(client):
+    from shared.adapters.firestore_templates import FirestoreTemplates
+
+    return FirestoreTemplates(client)

@@ -197,6 +197,11 @@ SETTINGS: tuple[Setting, ...] = (
         cloud_required=False,
     ),
     Setting(
+        "TEMPLATE_CACHE_SECONDS",
+        "how long dispatch keeps admins' email templates before reading them again (default 60)",
+        cloud_required=False,
+    ),
+    Setting(
         "OPERATOR_ALERT_EMAIL",
         "address that gets a notice when a message fails on both channels (optional)",
         cloud_required=False,
@@ -219,6 +224,7 @@ MESSAGING_SETTINGS = (
     "WHATSAPP_VERIFY_TOKEN",
     "OPERATOR_ALERT_EMAIL",
     "PROVIDER_TIMEOUT_SECONDS",
+    "TEMPLATE_CACHE_SECONDS",
 )
 
 # Which further settings each SDP source needs.

@@ -27,7 +27,9 @@ def local_stack(tmp_path_factory):
 
     state = tmp_path_factory.mktemp("stack")
     stack = LocalStack(
-        StackConfig.on_free_ports(state, demo_sdp_records=500, provider_timeout_seconds=2)
+        StackConfig.on_free_ports(
+            state, demo_sdp_records=500, provider_timeout_seconds=2, template_cache_seconds=1
+        )
     )
     stack.start()
     saved = {k: os.environ.get(k) for k in ("FIRESTORE_EMULATOR_HOST", "STORAGE_EMULATOR_HOST")}

@@ -280,6 +280,35 @@ class PlainHasher:
         return False
 
 
+class InMemoryTemplates:
+    """Stores documents, as Firestore does, so the template mapping is exercised too."""
+
+    def __init__(self):
+        self.documents: dict[str, dict] = {}
+        self.reads = 0  # of the whole collection, for the cache tests
+
+    def get(self, kind, language):
+        from shared.adapters.firestore_templates import document_id, template_value
+
+        document = self.documents.get(document_id(kind, language))
+        return template_value(document) if document else None
+
+    def all(self):
+        from shared.adapters.firestore_templates import template_value
+
+        self.reads += 1
+        return [template_value(d) for d in self.documents.values()]
+
+    def put(self, record):
+        from shared.adapters.firestore_templates import document_id, template_document
+        from shared.service_layer.message_template_admin import VersionConflict
+
+        current = self.get(record.kind, record.language)
+        if (current.version if current else 0) != record.version - 1:
+            raise VersionConflict(current)
+        self.documents[document_id(record.kind, record.language)] = template_document(record)
+
+
 def fake_operator_dependencies(core=None, **overrides):
     from shared.domain.sla import OfficeHours
     from shared.service_layer.operator_ports import OperatorDependencies
@@ -295,6 +324,7 @@ def fake_operator_dependencies(core=None, **overrides):
         office_hours=OfficeHours.parse("1-7 00:00-23:59 +07:00"),
         office_name="Kanwil Uji",
         archive=InMemoryArchive(core.requests),
+        templates=InMemoryTemplates(),
     )
     values.update(overrides)
     return OperatorDependencies(**values)

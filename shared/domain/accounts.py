@@ -41,6 +41,7 @@ class Permission(enum.StrEnum):
     REPORTS = "reports"
     ACCOUNTS = "accounts"
     AUDIT = "audit"
+    TEMPLATES = "templates"
     OWN_ACCOUNT = "own_account"
 
 
@@ -68,7 +69,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.ADMIN: frozenset(
-        {Permission.ACCOUNTS, Permission.AUDIT, Permission.REPORTS, Permission.OWN_ACCOUNT}
+        {
+            Permission.ACCOUNTS,
+            Permission.AUDIT,
+            Permission.TEMPLATES,
+            Permission.REPORTS,
+            Permission.OWN_ACCOUNT,
+        }
     ),
 }
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from shared.domain.messages import MessageKind
@@ -167,9 +168,16 @@ def _language(language: str) -> str:
     return "en" if language == "en" else "id"
 
 
-def render_email(kind: MessageKind, language: str, context: dict) -> RenderedEmail:
+def default_email_template(kind: MessageKind, language: str) -> dict[str, str]:
+    return EMAIL_TEMPLATES.get((kind, _language(language))) or EMAIL_TEMPLATES[(kind, "id")]
+
+
+def render_email(
+    kind: MessageKind, language: str, context: dict, source: dict[str, str] | None = None
+) -> RenderedEmail:
+    """`source`: an admin's stored subject/text (validated when saved); else the default."""
     language = _language(language)
-    source = EMAIL_TEMPLATES.get((kind, language)) or EMAIL_TEMPLATES[(kind, "id")]
+    source = source or default_email_template(kind, language)
     subject = _TEXT.from_string(source["subject"]).render(context).replace("\n", " ").strip()
     text = _TEXT.from_string(source["text"]).render(context).strip()
     paragraphs = [block.split("\n") for block in text.split("\n\n")]
@@ -205,3 +213,125 @@ def click_to_chat_link(whatsapp_e164: str, text: str) -> str:
     if not number.isdigit():
         raise ValueError("not an E.164 number")
     return f"https://wa.me/{number}?text={quote(text, safe='')}"
+
+
+# --- templates edited by admins ---------------------------------------------------------------
+#
+# Only email templates are editable: the WhatsApp bodies are approved by Meta word for word.
+# What an admin may write is plain substitution: {{ variable }}, {% if %}, and a few harmless
+# filters. No loops, calls, imports, macros or multiplication, so no template can run for long
+# or build a huge string in dispatch; the sandbox and StrictUndefined stay as the last line.
+
+# The variables each kind's context carries (shared.service_layer.dispatch.message_context).
+_COMMON_VARIABLES = ("tracking_code", "requester_name", "office_name", "status_url", "language")
+TEMPLATE_VARIABLES: dict[MessageKind, tuple[str, ...]] = {
+    MessageKind.RECEIPT: _COMMON_VARIABLES,
+    MessageKind.UPLOAD_REJECTED: (*_COMMON_VARIABLES, "reason"),
+    MessageKind.NOT_FOUND: (*_COMMON_VARIABLES, "prisoner_name"),
+    MessageKind.ANSWER: (*_COMMON_VARIABLES, "answer_text"),
+    MessageKind.OPERATOR_FAILURE: (*_COMMON_VARIABLES, "failed_kind", "reasons"),
+}
+
+SAMPLE_VALUES = {
+    "tracking_code": "RMS-7K2Q-9XWD",
+    "requester_name": "Siti Rahmawati",
+    "office_name": "Kanwil Ditjenpas Contoh",
+    "status_url": "https://remisi.example.go.id/status.html?kode=RMS-7K2Q-9XWD",
+    "reason": "foto KTP buram.",
+    "prisoner_name": "Budi Santoso",
+    "answer_text": "Berdasarkan data SDP, Budi Santoso menerima remisi umum 2 bulan.",
+    "failed_kind": "Jawaban",
+    "reasons": "email: invalid_email, whatsapp: wa_131026",
+}
+
+EDITABLE_EMAIL_TEMPLATES = tuple(EMAIL_TEMPLATES)  # (kind, language) pairs
+SUBJECT_MAX = 200
+TEXT_MAX = 5000
+_ALLOWED_FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "default", "e"})
+_ALLOWED_TESTS = frozenset({"defined", "undefined", "none", "eq", "ne", "string"})
+_FORBIDDEN_NODES = (
+    nodes.For,
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.Call,
+    nodes.Include,
+    nodes.Import,
+    nodes.FromImport,
+    nodes.Extends,
+    nodes.Block,
+    nodes.FilterBlock,
+    nodes.Mul,
+    nodes.Pow,
+)
+
+
+class TemplateInvalid(ValueError):
+    """The message (in Bahasa Indonesia) says what is wrong, for the admin page."""
+
+
+def sample_context(kind: MessageKind, language: str) -> dict:
+    """Exactly the variables `kind` provides, with made-up values."""
+    context = {name: SAMPLE_VALUES.get(name, "") for name in TEMPLATE_VARIABLES[kind]}
+    context["language"] = _language(language)
+    return context
+
+
+def _check_source(label: str, source: str, allowed_names: set[str], limit: int) -> None:
+    if len(source) > limit:
+        raise TemplateInvalid(f"{label} terlalu panjang (paling banyak {limit} karakter).")
+    if "\x00" in source:
+        raise TemplateInvalid(f"{label} berisi karakter yang tidak diizinkan.")
+    try:
+        tree = _TEXT.parse(source)
+    except TemplateSyntaxError as error:
+        raise TemplateInvalid(
+            f"{label}: penulisan templat salah di baris {error.lineno} "
+            "(periksa pasangan {{ }} dan {% %}, serta {% endif %})."
+        ) from None
+    if any(True for _ in tree.find_all(_FORBIDDEN_NODES)):
+        raise TemplateInvalid(
+            f"{label}: hanya {{{{ variabel }}}} dan {{% if %}} yang diizinkan "
+            "(tanpa perulangan, pemanggilan fungsi, impor, makro, atau perkalian)."
+        )
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        allowed = _ALLOWED_FILTERS if isinstance(node, nodes.Filter) else _ALLOWED_TESTS
+        if node.name not in allowed:
+            raise TemplateInvalid(f"{label}: penyaring/uji '{node.name}' tidak diizinkan.")
+    from jinja2 import meta
+
+    unknown = sorted(meta.find_undeclared_variables(tree) - allowed_names)
+    if unknown:
+        raise TemplateInvalid(
+            f"{label}: variabel tidak dikenal untuk jenis pesan ini: {', '.join(unknown)}."
+        )
+
+
+def validate_email_template(
+    kind: MessageKind, language: str, subject: str, text: str
+) -> RenderedEmail:
+    """Check an admin's template and render it with the sample context. Raises
+    TemplateInvalid with a message for the page; returns the preview."""
+    if (kind, _language(language)) not in EMAIL_TEMPLATES:
+        raise TemplateInvalid("Jenis pesan atau bahasa ini tidak punya templat email.")
+    subject = subject.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n")
+    if not subject.strip() or not text.strip():
+        raise TemplateInvalid("Subjek dan isi tidak boleh kosong.")
+    names = set(TEMPLATE_VARIABLES[kind])
+    _check_source("Subjek", subject, names, SUBJECT_MAX)
+    _check_source("Isi", text, names, TEXT_MAX)
+    try:
+        rendered = render_email(
+            kind, language, sample_context(kind, language), {"subject": subject, "text": text}
+        )
+    except SecurityError:
+        raise TemplateInvalid("Templat mencoba akses yang tidak diizinkan (sandbox).") from None
+    except UndefinedError as error:
+        raise TemplateInvalid(f"Templat memakai nilai yang tidak ada: {error.message}.") from None
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError):
+        raise TemplateInvalid("Templat tidak dapat ditampilkan dengan data contoh.") from None
+    if not rendered.subject or not rendered.text:
+        raise TemplateInvalid("Subjek dan isi hasil tampilan tidak boleh kosong.")
+    if len(rendered.subject) > SUBJECT_MAX or len(rendered.text) > TEXT_MAX * 2:
+        raise TemplateInvalid("Hasil tampilan terlalu panjang.")
+    return rendered

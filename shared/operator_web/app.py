@@ -23,9 +23,17 @@ from markupsafe import Markup
 
 from shared.domain.accounts import ROLE_LABELS, AccountInvalid, Permission, Role, allowed
 from shared.domain.answers import AnswerInvalid
+from shared.domain.message_templates import (
+    SUBJECT_MAX,
+    TEMPLATE_VARIABLES,
+    TEXT_MAX,
+    TemplateInvalid,
+    sample_context,
+)
 from shared.domain.messages import CHANNEL_LABELS, KIND_LABELS, STATE_LABELS
 from shared.domain.model import DecisionKind, InformationKind, Relationship, Status
 from shared.service_layer import auth, review
+from shared.service_layer import message_template_admin as template_admin
 from shared.service_layer.operator_ports import OperatorDependencies, OperatorNotFound
 
 HERE = Path(__file__).parent
@@ -70,7 +78,10 @@ NOTICES = {
     "signed_out": "Anda telah keluar.",
     "password": "Kata sandi diganti. Silakan masuk lagi.",
     "expired": "Sesi berakhir. Silakan masuk lagi.",
+    "template_saved": "Templat tersimpan. Berlaku untuk pesan berikutnya dalam sekitar satu menit.",
+    "template_reset": "Templat dikembalikan ke bawaan.",
 }
+LANGUAGE_LABELS = {"id": "Bahasa Indonesia", "en": "Bahasa Inggris"}
 
 
 @dataclass(frozen=True)
@@ -646,6 +657,96 @@ def audit_page(ctx: Context) -> flask.Response:
         e for e in events if (not actor or e.actor == actor) and (not action or e.action == action)
     ][:300]
     return render(ctx, "audit.html", events=events, actor=actor, action=action, target=target)
+
+
+# --- message templates (email only: WhatsApp bodies are approved by Meta) ----------------------
+
+
+@route("GET", "/admin/templates", Permission.TEMPLATES)
+def templates_page(ctx: Context) -> flask.Response:
+    return render(
+        ctx,
+        "templates.html",
+        templates=template_admin.all_templates(ctx.deps),
+        kind_labels=KIND_LABELS,
+        language_labels=LANGUAGE_LABELS,
+    )
+
+
+def _template_form(
+    ctx: Context, view, subject: str, text: str, preview=None, status: int = 200, error=None
+) -> flask.Response:
+    return render(
+        ctx,
+        "template_edit.html",
+        http_status=status,
+        error=error,
+        t=view,
+        subject=subject,
+        text=text,
+        preview=preview,
+        variables=TEMPLATE_VARIABLES[view.kind],
+        samples=sample_context(view.kind, view.language),
+        kind_labels=KIND_LABELS,
+        language_labels=LANGUAGE_LABELS,
+        subject_max=SUBJECT_MAX,
+        text_max=TEXT_MAX,
+    )
+
+
+@route(
+    "GET", "/admin/templates/<kind>/<language>", Permission.TEMPLATES, "/admin/templates/receipt/id"
+)
+def template_page(ctx: Context) -> flask.Response:
+    try:
+        kind, language = template_admin.parse_key(ctx.params["kind"], ctx.params["language"])
+        view = template_admin.template_view(ctx.deps, kind, language)
+    except template_admin.NoSuchTemplate:
+        return not_found(ctx)
+    return _template_form(ctx, view, view.subject, view.text)
+
+
+@route(
+    "POST",
+    "/admin/templates/<kind>/<language>",
+    Permission.TEMPLATES,
+    "/admin/templates/receipt/id",
+)
+def template_action(ctx: Context) -> flask.Response:
+    form = ctx.request.form
+    try:
+        kind, language = template_admin.parse_key(ctx.params["kind"], ctx.params["language"])
+        view = template_admin.template_view(ctx.deps, kind, language)
+    except template_admin.NoSuchTemplate:
+        return not_found(ctx)
+    subject = form.get("subject", "")[: SUBJECT_MAX + 1]
+    text = form.get("text", "")[: TEXT_MAX + 1]
+    version = form.get("version", "")
+    if not version.isdigit():
+        return message(ctx, 400, "Tidak valid", "Versi templat tidak valid. Muat ulang halaman.")
+    action = form.get("action", "")
+    page = f"{BASE}/admin/templates/{kind.value}/{language}"
+    conflict = (
+        "Templat ini baru saja diubah admin lain. Periksa versi terbaru lalu ulangi perubahan."
+    )
+    try:
+        if action == "preview":
+            rendered = template_admin.preview(kind, language, subject, text)
+            return _template_form(ctx, view, subject, text, preview=rendered)
+        if action == "save":
+            template_admin.save_template(
+                ctx.deps, ctx.operator, kind, language, subject, text, int(version)
+            )
+            return redirect(f"{page}?ok=template_saved")
+        if action == "reset":
+            template_admin.reset_template(ctx.deps, ctx.operator, kind, language, int(version))
+            return redirect(f"{page}?ok=template_reset")
+    except TemplateInvalid as invalid:
+        return _template_form(ctx, view, subject, text, status=400, error=str(invalid))
+    except template_admin.VersionConflict:
+        view = template_admin.template_view(ctx.deps, kind, language)
+        return _template_form(ctx, view, subject, text, status=409, error=conflict)
+    return message(ctx, 400, "Tidak valid", "Tindakan tidak dikenal.")
 
 
 def _cell(value) -> str:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from jinja2 import TemplateError
+
 from shared.domain.message_templates import (
     click_to_chat_link,
     render_email,
@@ -179,6 +181,17 @@ def message_context(
     return context
 
 
+def _render_email(task: DispatchTask, context: dict, deps: DispatchDependencies):
+    """The admin's template when there is one (validated when saved), else the default."""
+    source = deps.templates.source(task.kind, context["language"]) if deps.templates else None
+    if source is not None:
+        try:
+            return render_email(task.kind, context["language"], context, source)
+        except TemplateError:
+            log(logger, logging.ERROR, "stored template failed; default used", kind=task.kind.value)
+    return render_email(task.kind, context["language"], context)
+
+
 def run_dispatch(task: DispatchTask, deps: DispatchDependencies, retry_count: int = 0) -> str:
     """Send one message once. Returns what happened; raises RetryLater for the queue."""
     core = deps.core
@@ -199,7 +212,7 @@ def run_dispatch(task: DispatchTask, deps: DispatchDependencies, retry_count: in
     outgoing = None
     manual_link = None
     if task.channel is Channel.EMAIL:
-        email = render_email(task.kind, context["language"], context)
+        email = _render_email(task, context, deps)
         to = (
             deps.operator_alert_email
             if task.kind is MessageKind.OPERATOR_FAILURE

@@ -88,3 +88,5 @@ class DispatchDependencies:
     office_name: str
     max_attempts: int  # the dispatch queue's max attempts
     operator_alert_email: str | None = None
+    # Admins' email templates (message_template_admin.CachedTemplates); None: the defaults.
+    templates: object | None = None

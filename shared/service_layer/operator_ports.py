@@ -100,3 +100,5 @@ class OperatorDependencies:
     # Messages to requesters (shared.service_layer.dispatch_ports.MessageStore): delivery status
     # on the detail page and the manual WhatsApp fallback.
     messages: object | None = None
+    # Admin-edited email templates (shared.service_layer.message_template_admin.TemplateStore).
+    templates: object | None = None

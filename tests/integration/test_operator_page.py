@@ -329,3 +329,74 @@ def test_a_tracking_code_opens_the_request(local_stack, sessions, request_id, fi
     assert found.status_code == 303 and found.headers["Location"].endswith(request_id)
     missing = http.get(f"{base(local_stack)}/queue", params={"code": "AAAA-AAAA-A"})
     assert missing.status_code == 404
+
+
+def test_an_admin_edits_the_receipt_email_with_a_preview_and_the_next_receipt_uses_it(
+    local_stack, sessions, firestore_client
+):
+    import re
+    import time
+
+    from tests.conftest import wait_for
+    from tests.integration.test_dispatch import outbox, unique_contacts
+
+    page_path = "/admin/templates/receipt/id"
+    url = base(local_stack) + page_path
+    for role in ("operator_divpas", "operator_remisi"):
+        assert sessions[role].get(url, timeout=10).status_code == 403
+        refused = sessions[role].post(url, data={"action": "save"}, timeout=10)
+        assert refused.status_code == 403
+    admin = sessions["admin"]
+    listing = admin.get(f"{base(local_stack)}/admin/templates", timeout=10)
+    assert listing.status_code == 200 and "disetujui Meta" in listing.text
+    page = admin.get(url, timeout=10)
+    assert "<code>requester_name</code>" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+    version = re.search(r'name="version" value="(\d+)"', page.text)[1]
+    form = {"csrf": csrf, "version": version, "subject": "Uji {{ tracking_code }}"}
+
+    for text, says in (("{{ undefined_var }}", "undefined_var"), ("{{ ''.__class__ }}", "sandbox")):
+        answer = admin.post(url, data={**form, "text": text, "action": "save"}, timeout=10)
+        assert answer.status_code == 400 and says in answer.text
+    preview = admin.post(
+        url,
+        data={**form, "text": "Halo {{ requester_name }} <script>x</script>", "action": "preview"},
+        timeout=10,
+    )
+    assert preview.status_code == 200 and "Halo Siti Rahmawati &lt;script&gt;" in preview.text
+    without_token = admin.post(
+        url, data={**form, "csrf": "x", "text": "T", "action": "save"}, timeout=10
+    )
+    assert without_token.status_code == 403
+
+    text = "Halo {{ requester_name }}, kode Anda {{ tracking_code }}. <b>Templat uji</b>"
+    saved = admin.post(
+        url, data={**form, "text": text, "action": "save"}, allow_redirects=False, timeout=10
+    )
+    assert saved.status_code == 303, saved.text
+    try:
+        time.sleep(1.2)  # the stack's dispatch caches templates for 1 s (60 s in the cloud)
+        contacts = unique_contacts()
+        request_id = awaiting_request(local_stack, firestore_client, **contacts)
+        code = (
+            firestore_client.collection("requests").document(request_id).get().get("tracking_code")
+        )
+        wait_for(lambda: outbox(local_stack, to=contacts["email"]), timeout=30)
+        email = outbox(local_stack, to=contacts["email"])[0]
+        assert email["subject"] == f"Uji {code}", email
+        assert f"kode Anda {code}. <b>Templat uji</b>" in email["text"]
+        assert "template_saved" in audit_actions(firestore_client, "template:receipt:id")
+    finally:
+        current = admin.get(url, timeout=10).text
+        reset = admin.post(
+            url,
+            data={
+                "csrf": csrf,
+                "version": re.search(r'name="version" value="(\d+)"', current)[1],
+                "action": "reset",
+            },
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert reset.status_code == 303
+    assert "template_reset" in audit_actions(firestore_client, "template:receipt:id")

@@ -173,26 +173,16 @@ def save_template(
 ) -> TemplateRecord:
     """Validate and store. Raises TemplateInvalid (nothing stored) or VersionConflict."""
     validate_email_template(kind, language, subject, text)
-    record = TemplateRecord(
+    return _put_version(
+        deps,
+        operator,
         kind,
         language,
         subject.replace("\r\n", "\n"),
         text.replace("\r\n", "\n"),
-        operator.username,
-        deps.core.clock.now(),
-        based_on_version + 1,
-    )
-    _store(deps).put(record)
-    audit(
-        deps,
-        operator.username,
+        based_on_version,
         "template_saved",
-        target=f"template:{kind.value}:{language}",
-        kind=kind.value,
-        language=language,
-        version=record.version,
     )
-    return record
 
 
 def reset_template(
@@ -206,11 +196,27 @@ def reset_template(
     current = _store(deps).get(kind, language)
     if current is None or not current.is_override:
         return None
+    return _put_version(
+        deps, operator, kind, language, None, None, based_on_version, "template_reset"
+    )
+
+
+def _put_version(
+    deps: OperatorDependencies,
+    operator: Operator,
+    kind: MessageKind,
+    language: str,
+    subject: str | None,
+    text: str | None,
+    based_on_version: int,
+    action: str,
+) -> TemplateRecord:
+    """Store the next version (empty subject and text = back to the default) and audit it."""
     record = TemplateRecord(
         kind,
         language,
-        None,
-        None,
+        subject,
+        text,
         operator.username,
         deps.core.clock.now(),
         based_on_version + 1,
@@ -219,7 +225,7 @@ def reset_template(
     audit(
         deps,
         operator.username,
-        "template_reset",
+        action,
         target=f"template:{kind.value}:{language}",
         kind=kind.value,
         language=language,

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from shared.localdev.stack import LocalStack, StackConfig
+from tests.browser.conftest import ARGS, CHROMIUM
 
 # Chrome DevTools' presets (throughput in bytes/s, latency in ms per request).
 PROFILES = {
@@ -20,14 +21,6 @@ PROFILES = {
     "fast3g": {"latency": 563, "downloadThroughput": 180_000, "uploadThroughput": 84_375},
 }
 PAGES = {"form": "", "status": "status.html", "privacy": "privasi.html"}
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def measure(browser, url: str, profile: dict) -> dict:
@@ -65,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", headless=True, args=ARGS
+                    executable_path=CHROMIUM, headless=True, args=ARGS
                 )
                 results = {}
                 print(

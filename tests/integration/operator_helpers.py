@@ -103,6 +103,21 @@ def awaiting_request(stack, firestore_client, **overrides) -> str:
     return body["request_id"]
 
 
+def composed_answer(http: requests.Session, stack, request_id: str, registration: str):
+    """The compose page for one candidate, and the answer text prefilled in its textarea."""
+    import html
+
+    page = http.get(
+        f"{base(stack)}/requests/{request_id}/compose",
+        params={"candidate": registration},
+        timeout=10,
+    )
+    text = html.unescape(
+        page.text.split("<textarea", 1)[1].split(">", 1)[1].split("</textarea>")[0]
+    )
+    return page, text
+
+
 def audit_actions(firestore_client, target: str) -> list[str]:
     return wait_for(
         lambda: (

@@ -3,7 +3,6 @@ stack (receipt and not-found are in test_dispatch.py's full run; here: rejection
 
 from __future__ import annotations
 
-import html
 import time
 import uuid
 from datetime import date
@@ -17,6 +16,7 @@ from tests.conftest import today_wib, wait_for
 from tests.integration.operator_helpers import (
     awaiting_request,
     base,
+    composed_answer,
     create_account,
     csrf_of,
     sign_in,
@@ -71,17 +71,8 @@ def test_the_operators_answer_goes_once_on_both_channels(local_stack, firestore_
     http = sign_in(local_stack, create_account(local_stack, "operator_remisi", prefix="jawab"))
     doc = firestore_client.collection("requests").document(request_id).get().to_dict()
     registration = doc["sdp"]["candidates"][0]["registration_number"]
-    compose = http.get(
-        f"{base(local_stack)}/requests/{request_id}/compose",
-        params={"candidate": registration},
-        timeout=10,
-    )
-    text = (
-        html.unescape(
-            compose.text.split("<textarea", 1)[1].split(">", 1)[1].split("</textarea>")[0]
-        )
-        + "\nCatatan penguji."
-    )
+    _, text = composed_answer(http, local_stack, request_id, registration)
+    text += "\nCatatan penguji."
     decided = http.post(
         f"{base(local_stack)}/requests/{request_id}/decide",
         data={

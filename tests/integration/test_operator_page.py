@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from tests.integration.operator_helpers import (
     audit_actions,
     awaiting_request,
     base,
+    composed_answer,
     create_account,
     csrf_of,
     sign_in,
@@ -66,15 +66,8 @@ def test_an_operator_takes_a_request_from_the_queue_to_a_recorded_decision(
 
     doc = firestore_client.collection("requests").document(request_id).get().to_dict()
     registration = doc["sdp"]["candidates"][0]["registration_number"]
-    compose = http.get(
-        f"{base(local_stack)}/requests/{request_id}/compose",
-        params={"candidate": registration},
-        timeout=10,
-    )
+    compose, answer = composed_answer(http, local_stack, request_id, registration)
     assert compose.status_code == 200
-    answer = html.unescape(
-        compose.text.split("<textarea", 1)[1].split(">", 1)[1].split("</textarea>")[0]
-    )
     csrf = csrf_of(http, local_stack)
     decided = http.post(
         f"{base(local_stack)}/requests/{request_id}/decide",

@@ -31,7 +31,7 @@ check-tools:
 
 ## Start the whole system locally: emulators, functions, site, demo data. Ctrl-C stops it.
 dev: setup
-	$(PY) -m shared.localdev.stack
+	$(PY) -m localdev.stack
 
 ## Every test: lint, unit, integration on the emulators, infra (fmt, checkov, hcl tests).
 test: setup
@@ -67,10 +67,10 @@ bench-pages: setup
 
 ## SDP directory: matching quality on a held-out labelled set, and lookup speed at 300k records.
 sdp-eval: setup
-	$(PY) -m shared.sdp_directory.evaluate --seed 2
+	$(PY) -m localdev.sdp.evaluate --seed 2
 
 sdp-bench: setup
-	$(PY) -m shared.sdp_directory.bench --records 300000
+	$(PY) -m localdev.sdp.bench --records 300000
 
 clean:
 	rm -rf $(VENV) $(TASKS_VENV) infra/.venv-checkov .local test-artifacts bench-results .pytest_cache .ruff_cache

@@ -50,8 +50,7 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
 
     if settings.is_local:
         from google.auth.credentials import AnonymousCredentials
-
-        from shared.localdev.signing_key import local_signing_credentials
+        from google.oauth2 import service_account
 
         storage_client = storage.Client(
             project=settings.project,
@@ -61,7 +60,9 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
         files = GcsFileStore(
             storage_client,
             settings.ktp_bucket,
-            signing_credentials=local_signing_credentials(settings.local_signing_key_file),
+            signing_credentials=service_account.Credentials.from_service_account_file(
+                settings.local_signing_key_file
+            ),
             api_access_endpoint=settings.storage_public_url,
         )
         tasks = CloudTasksQueue(

@@ -28,7 +28,7 @@ def _dependencies(local: bool = False):
     environ = dict(os.environ)
     if local:
         # The stack `make dev` starts, on its default ports.
-        from shared.localdev.stack import LocalStack, StackConfig
+        from localdev.stack import LocalStack, StackConfig
 
         environ = {**LocalStack(StackConfig()).function_env(), **environ}
     settings = Settings.from_env(environ)

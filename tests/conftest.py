@@ -23,7 +23,7 @@ def _emulators_available() -> bool:
 def local_stack(tmp_path_factory):
     if not _emulators_available():
         pytest.fail("the Google Cloud CLI and Java are needed for the integration tests")
-    from shared.localdev.stack import LocalStack, StackConfig
+    from localdev.stack import LocalStack, StackConfig
 
     state = tmp_path_factory.mktemp("stack")
     stack = LocalStack(

@@ -3,7 +3,6 @@
     python -m shared.sdp_directory.cli import EKSPOR.xlsx [--skip-invalid-rows] [--dry-run]
     python -m shared.sdp_directory.cli status
     python -m shared.sdp_directory.cli search "Budi Santoso" [--upt …] [--birth-date …]
-    python -m shared.sdp_directory.cli sample --records 200 contoh.xlsx
 
 Where snapshots live comes from the environment (see `factory.py`): SDP_SOURCE=local
 (default, SDP_LOCAL_DIR) or SDP_SOURCE=gcs (SDP_BUCKET + Firestore pointer).
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from shared.domain.sdp import SdpQuery, SdpUnavailable
 from shared.sdp_directory.factory import snapshot_stores
-from shared.sdp_directory.importer import parse_date, read_export, write_csv, write_xlsx
+from shared.sdp_directory.importer import parse_date, read_export
 from shared.sdp_directory.index import serialise
 from shared.sdp_directory.snapshots import ActiveSnapshotDirectory, activate_snapshot
 
@@ -100,17 +99,6 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sample(args: argparse.Namespace) -> int:
-    from shared.sdp_directory.synthetic import generate_records
-
-    out = Path(args.output)
-    records = list(generate_records(args.records, args.seed))
-    data = write_xlsx(records) if out.suffix.lower() == ".xlsx" else write_csv(records)
-    out.write_bytes(data)
-    print(f"{len(records)} data sintetis (bukan orang sungguhan) ditulis ke {out}")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.sdp_directory.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -127,11 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("--registration-number")
     search.add_argument("--limit", type=int, default=5)
     search.set_defaults(run=cmd_search)
-    sample = commands.add_parser("sample", help="tulis contoh ekspor berisi data sintetis")
-    sample.add_argument("output")
-    sample.add_argument("--records", type=int, default=200)
-    sample.add_argument("--seed", type=int, default=2026)
-    sample.set_defaults(run=cmd_sample)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -1,9 +1,8 @@
 """Wiring the directory from settings (environment variables), for functions and commands.
 
-SDP_SOURCE            demo | local | gcs | http          (default: demo)
-SDP_DEMO_RECORDS      synthetic records for demo           (default: 2000)
-SDP_DEMO_SEED         seed of the demo set                 (default: 2026)
-SDP_LOCAL_DIR         local snapshot store                 (default: .local/sdp)
+SDP_SOURCE            local | gcs | http                 (default: local)
+SDP_LOCAL_DIR         local snapshot store                 (default: .local/sdp; the local
+                      stack writes its synthetic demo snapshot there)
 SDP_BUCKET            Cloud Storage bucket for snapshots   (gcs)
 SDP_POINTER_COLLECTION / SDP_POINTER_DOCUMENT              (default: sdp_snapshots/active)
 SDP_RELOAD_SECONDS    how often an instance looks for a newer snapshot (default: 60)
@@ -14,11 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 
-from shared.sdp_directory.directory import SnapshotSdpDirectory
-from shared.sdp_directory.index import build_index
 from shared.sdp_directory.snapshots import (
     ActiveSnapshotDirectory,
     BlobStore,
@@ -27,19 +23,6 @@ from shared.sdp_directory.snapshots import (
     PointerStore,
 )
 from shared.service_layer.ports import SdpDirectory
-
-DEMO_RECORDS = 2000
-DEMO_SEED = 2026
-
-
-@lru_cache(maxsize=4)
-def demo_directory(records: int = DEMO_RECORDS, seed: int = DEMO_SEED) -> SnapshotSdpDirectory:
-    """A directory over a deterministic synthetic set (no real people), for the local stack."""
-    from shared.sdp_directory.synthetic import generate_records  # Faker only when asked
-
-    return SnapshotSdpDirectory(
-        build_index(generate_records(records, seed), source_name=f"demo-sintetis-{seed}")
-    )
 
 
 def snapshot_stores(env: Mapping[str, str] = os.environ) -> tuple[BlobStore, PointerStore]:
@@ -65,11 +48,7 @@ def snapshot_stores(env: Mapping[str, str] = os.environ) -> tuple[BlobStore, Poi
 
 
 def directory_from_env(env: Mapping[str, str] = os.environ) -> SdpDirectory:
-    source = env.get("SDP_SOURCE", "demo")
-    if source == "demo":
-        return demo_directory(
-            int(env.get("SDP_DEMO_RECORDS", DEMO_RECORDS)), int(env.get("SDP_DEMO_SEED", DEMO_SEED))
-        )
+    source = env.get("SDP_SOURCE", "local")
     if source in ("local", "gcs"):
         blobs, pointers = snapshot_stores(env)
         return ActiveSnapshotDirectory(
@@ -85,4 +64,4 @@ def directory_from_env(env: Mapping[str, str] = os.environ) -> SdpDirectory:
                 timeout_seconds=float(env.get("SDP_SERVICE_TIMEOUT", 5.0)),
             )
         )
-    raise ValueError(f"unknown SDP_SOURCE {source!r} (demo, local, gcs or http)")
+    raise ValueError(f"unknown SDP_SOURCE {source!r} (local, gcs or http)")

@@ -12,7 +12,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from shared.localdev.stack import LocalStack, StackConfig
+from localdev.stack import LocalStack, StackConfig
 from tests.browser.conftest import ARGS, CHROMIUM
 
 # Chrome DevTools' presets (throughput in bytes/s, latency in ms per request).

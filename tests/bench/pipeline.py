@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 
-from shared.localdev.stack import LocalStack, StackConfig
+from localdev.stack import LocalStack, StackConfig
 from tests.samples import form_payload, jpeg_bytes
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench-results"

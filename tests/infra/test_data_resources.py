@@ -208,7 +208,7 @@ def test_runtime_requirements_exist_and_serve_functions_framework():
 def packaged_files() -> dict[str, Path]:
     """The archive's files, by the same rule as storage.tf's `shared_files` local."""
     rule = stack().locals["shared_files"]
-    for exclusion in ('"localdev/"', '"__pycache__"', '".pyc"'):
+    for exclusion in ('"__pycache__"', '".pyc"'):
         assert exclusion in rule, "storage.tf's shared_files rule changed: update this test"
     files = {
         "main.py": ROOT / "functions" / "main.py",
@@ -216,11 +216,7 @@ def packaged_files() -> dict[str, Path]:
     }
     for path in sorted((ROOT / "shared").rglob("*")):
         relative = path.relative_to(ROOT / "shared").as_posix()
-        if path.is_file() and not (
-            relative.startswith("localdev/")
-            or "__pycache__" in relative
-            or relative.endswith(".pyc")
-        ):
+        if path.is_file() and not ("__pycache__" in relative or relative.endswith(".pyc")):
             files[f"shared/{relative}"] = path
     return files
 
@@ -258,7 +254,7 @@ def test_packaged_source_starts_in_cloud_mode_without_the_local_stack(tmp_path):
         "shared.sdp_directory.directory, shared.adapters.sendgrid_email, "
         "shared.adapters.whatsapp_cloud, shared.adapters.firestore_messages; "
         "assert main.__file__.startswith(sys.argv[1]), main.__file__; "
-        "assert 'shared.localdev' not in sys.modules"
+        "assert 'localdev' not in sys.modules"
     )
     result = subprocess.run(
         [sys.executable, "-I", "-c", code, str(tmp_path)],

@@ -12,6 +12,7 @@ from typing import ClassVar
 import pytest
 import requests
 
+from localdev.signing_key import local_signing_credentials
 from shared.adapters.cloud_tasks_queue import CloudTasksQueue
 from shared.adapters.firestore_repository import FirestoreRequestRepository
 from shared.adapters.gcs_file_store import GcsFileStore
@@ -19,7 +20,6 @@ from shared.domain.form import parse_submission
 from shared.domain.model import KtpContentType, KtpFile, RemissionRequest, Status
 from shared.domain.sdp import SdpCandidate
 from shared.domain.tracking import new_tracking_code
-from shared.localdev.signing_key import local_signing_credentials
 from shared.service_layer.ports import (
     DuplicateSubmission,
     IdempotencyClaim,

@@ -238,7 +238,7 @@ def test_both_channels_failing_fails_the_request_for_operators(local_stack, fire
     assert wa["error_code"] == "gave_up:wa_131000"
 
     # The operators' notice (dispatched like any message) names the request and both reasons.
-    from shared.localdev.stack import LOCAL_OPERATOR_ALERT_EMAIL
+    from localdev.stack import LOCAL_OPERATOR_ALERT_EMAIL
 
     code = doc["tracking_code"]
     notice = wait_for(

@@ -12,7 +12,7 @@ import pytest
 import requests
 from PIL import Image
 
-from shared.localdev.finalize_events import finalized_event_headers
+from localdev.finalize_events import finalized_event_headers
 from tests.conftest import today_wib, wait_for
 from tests.samples import form_payload, jpeg_bytes, pdf_bytes
 
@@ -276,7 +276,7 @@ def test_logs_are_json_lines_without_personal_data(local_stack, firestore_client
 
 def test_a_person_in_the_demo_directory_is_the_first_candidate(local_stack, firestore_client):
     """The stack's demo SDP data is the synthetic set the directory generates (seed 2026)."""
-    from shared.sdp_directory.synthetic import generate_records
+    from localdev.sdp.synthetic import generate_records
 
     person = list(generate_records(20, seed=2026))[3]
     first, *rest = person.name.split(" bin ")[0].split()

@@ -7,11 +7,11 @@ import uuid
 
 import pytest
 
+from localdev.sdp.synthetic import generate_records
 from shared.domain.sdp import SdpQuery, SdpUnavailable
 from shared.sdp_directory.gcp import FirestorePointerStore, GcsBlobStore
 from shared.sdp_directory.index import serialise
 from shared.sdp_directory.snapshots import ActiveSnapshotDirectory, activate_snapshot
-from shared.sdp_directory.synthetic import generate_records
 
 pytestmark = pytest.mark.integration
 

@@ -27,9 +27,9 @@ from google.cloud import storage
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from shared.localdev.finalize_events import FinalizeEventDelivery
-from shared.localdev.signing_key import ensure_local_service_account, local_signing_credentials
-from shared.localdev.storage_front import CorsRule, StorageFront
+from localdev.finalize_events import FinalizeEventDelivery
+from localdev.signing_key import ensure_local_service_account, local_signing_credentials
+from localdev.storage_front import CorsRule, StorageFront
 from tests.integration._storage_emulator import (
     free_port,
     running_storage_emulator,
@@ -451,7 +451,7 @@ def test_command_line_front_serves_and_stops_on_sigterm(emulator_url, tmp_path):
         [
             sys.executable,
             "-m",
-            "shared.localdev.storage_front",
+            "localdev.storage_front",
             f"--port={port}",
             f"--emulator-url={emulator_url}",
             f"--service-account-file={tmp_path / 'signer.json'}",

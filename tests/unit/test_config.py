@@ -73,7 +73,7 @@ def test_local_mode_needs_its_emulators_and_defaults_the_rest():
         }
     )
     assert settings.is_local and settings.ktp_bucket == "remisi-ktp-local"
-    assert dict(settings.sdp) == {"SDP_SOURCE": "demo"}
+    assert dict(settings.sdp) == {"SDP_SOURCE": "local"}
 
 
 def test_upload_validity_is_bounded():

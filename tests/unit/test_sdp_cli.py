@@ -1,9 +1,9 @@
+from localdev.sdp.synthetic import generate_records
 from shared.domain.sdp import SdpQuery
 from shared.sdp_directory import cli
-from shared.sdp_directory.factory import demo_directory, directory_from_env
+from shared.sdp_directory.factory import directory_from_env
 from shared.sdp_directory.importer import write_csv
 from shared.sdp_directory.snapshots import ActiveSnapshotDirectory, LocalPointerStore
-from shared.sdp_directory.synthetic import generate_records
 
 
 def test_import_replaces_the_active_snapshot_and_bad_files_import_nothing(
@@ -32,8 +32,11 @@ def test_import_replaces_the_active_snapshot_and_bad_files_import_nothing(
 
 
 def test_directory_from_env_modes(tmp_path):
-    demo = directory_from_env({"SDP_SOURCE": "demo", "SDP_DEMO_RECORDS": "50"})
-    assert demo is demo_directory(50, 2026)  # built once per instance
+    # The local stack's demo set is an ordinary snapshot, read through the local source.
+    from localdev.sdp.demo import ensure_demo_snapshot
+
+    ensure_demo_snapshot(tmp_path / "demo", 50)
+    demo = directory_from_env({"SDP_SOURCE": "local", "SDP_LOCAL_DIR": str(tmp_path / "demo")})
     first = next(iter(generate_records(50, seed=2026)))
     assert demo.search(SdpQuery(first.name))[0].registration_number == first.registration_number
     local = directory_from_env({"SDP_SOURCE": "local", "SDP_LOCAL_DIR": str(tmp_path)})

@@ -1,9 +1,9 @@
 import pytest
 
+from localdev.sdp.standin import StandInSdpService
+from localdev.sdp.synthetic import generate_records
 from shared.domain.sdp import SdpQuery, SdpUnavailable
 from shared.sdp_directory.http_adapter import HttpSdpDirectory, HttpSdpSettings
-from shared.sdp_directory.standin import StandInSdpService
-from shared.sdp_directory.synthetic import generate_records
 
 RECORDS = list(generate_records(150, seed=31))
 

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from localdev.sdp.synthetic import generate_records
 from shared.sdp_directory.importer import (
     parse_date,
     parse_remission_history,
@@ -10,7 +11,6 @@ from shared.sdp_directory.importer import (
     write_xlsx,
 )
 from shared.sdp_directory.records import Period, RemissionKind
-from shared.sdp_directory.synthetic import generate_records
 
 HEADER = "nomor_registrasi,nama,alias,upt,status,tanggal_lahir,riwayat_remisi,total_remisi\n"
 

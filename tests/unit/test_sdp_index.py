@@ -1,9 +1,9 @@
 import pytest
 
+from localdev.sdp.synthetic import generate_records
 from shared.domain.sdp import SdpQuery
 from shared.sdp_directory.directory import SnapshotSdpDirectory
 from shared.sdp_directory.index import IndexFormatError, load_index, read_info, serialise
-from shared.sdp_directory.synthetic import generate_records
 
 
 def test_round_trip_keeps_every_record_and_the_source():

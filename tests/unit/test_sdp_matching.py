@@ -2,11 +2,11 @@ from datetime import date
 
 import pytest
 
+from localdev.sdp.synthetic import generate_records
 from shared.domain.sdp import SdpQuery, SdpUnavailable
 from shared.sdp_directory.directory import EmptySdpDirectory, SnapshotSdpDirectory
 from shared.sdp_directory.index import build_index
 from shared.sdp_directory.records import CustodyStatus, SdpRecord
-from shared.sdp_directory.synthetic import generate_records
 
 
 def person(registration: str, name: str, **fields) -> SdpRecord:

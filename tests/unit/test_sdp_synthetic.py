@@ -1,7 +1,6 @@
 from datetime import timedelta
 
-from shared.sdp_directory.records import CustodyStatus, Period, RemissionKind
-from shared.sdp_directory.synthetic import (
+from localdev.sdp.synthetic import (
     HOLIDAY_OF,
     add_months,
     generate_records,
@@ -11,6 +10,7 @@ from shared.sdp_directory.synthetic import (
     subtract_period,
     total_of,
 )
+from shared.sdp_directory.records import CustodyStatus, Period, RemissionKind
 
 RECORDS = list(generate_records(1500, seed=21))
 

@@ -52,11 +52,12 @@ resource "google_storage_bucket" "function_source" {
 }
 
 # One archive for every function: main.py at the root next to the shared/ package, and the
-# pinned runtime requirements. The local-only stack (shared/localdev) is left out.
+# pinned runtime requirements. The local tooling lives outside shared/ (localdev/), so it
+# cannot reach the archive.
 locals {
   shared_files = sort([
     for f in fileset("${local.repo_root}/shared", "**") : f
-    if !startswith(f, "localdev/") && !strcontains(f, "__pycache__") && !endswith(f, ".pyc")
+    if !strcontains(f, "__pycache__") && !endswith(f, ".pyc")
   ])
 }
 

@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from shared.localdev import gcs_errors
+from localdev import gcs_errors
 
 ALGORITHM = "GOOG4-RSA-SHA256"
 MAX_EXPIRES_SECONDS = 7 * 24 * 3600

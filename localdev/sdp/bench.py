@@ -1,6 +1,6 @@
 """Speed and size of the directory at national scale.
 
-    python -m shared.sdp_directory.bench --records 300000
+    python -m localdev.sdp.bench --records 300000
 
 Builds (once, cached under .local/sdp-bench/) an index of synthetic records and a set of
 queries, then — in this process, which has never seen the records — measures what a cold
@@ -36,9 +36,9 @@ def build_fixture(records: int, seed: int, queries: int) -> None:
     """Runs in a child process so the records never weigh on the measured one."""
     import random
 
-    from shared.sdp_directory.evaluate import labelled_queries
+    from localdev.sdp.evaluate import labelled_queries
+    from localdev.sdp.synthetic import generate_records
     from shared.sdp_directory.index import serialise
-    from shared.sdp_directory.synthetic import generate_records
 
     started = time.perf_counter()
     data = list(generate_records(records, seed))
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         command = [
             sys.executable,
             "-m",
-            "shared.sdp_directory.bench",
+            "localdev.sdp.bench",
             "--build-only",
             "--records",
             str(args.records),
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
             "--queries",
             str(args.queries),
         ]
-        subprocess.run(command, check=True)  # noqa: S603 - our own module, fixed arguments
+        subprocess.run(command, check=True)
 
     import_started = time.perf_counter()
     from shared.domain.sdp import SdpQuery

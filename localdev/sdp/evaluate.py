@@ -1,6 +1,6 @@
 """Quality of the matching on a labelled set made from synthetic data.
 
-    python -m shared.sdp_directory.evaluate --seed 2
+    python -m localdev.sdp.evaluate --seed 2
 
 Builds a directory of synthetic records, asks for some of them the way relatives type names
 (typos, dropped or swapped parts, variant and old spellings, aliases, titles, merged words)
@@ -17,17 +17,17 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from localdev.sdp.synthetic import (
+    absent_person,
+    generate_records,
+    perturbed_query_name,
+)
 from shared.domain.sdp import SdpQuery
 from shared.sdp_directory.directory import SnapshotSdpDirectory
 from shared.sdp_directory.index import build_index
 from shared.sdp_directory.matching import MatchPolicy
 from shared.sdp_directory.names import normalise_name
 from shared.sdp_directory.records import SdpRecord
-from shared.sdp_directory.synthetic import (
-    absent_person,
-    generate_records,
-    perturbed_query_name,
-)
 
 REPORT_SEED = 2
 PERTURBATION_WEIGHTS = {

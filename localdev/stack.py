@@ -1,5 +1,5 @@
 """The whole system on one machine, no cloud account: `make dev` (or `python -m
-shared.localdev.stack`) starts it, waits until every part answers, prints the URLs, and Ctrl-C
+localdev.stack`) starts it, waits until every part answers, prints the URLs, and Ctrl-C
 stops every process it started. The tests and the benchmark start the same stack on free ports.
 
 Parts: the Firestore emulator (gcloud), the storage emulator (PyPI gcp-storage-emulator) behind
@@ -23,11 +23,12 @@ from pathlib import Path
 
 import requests
 
-from shared.localdev.processes import ManagedProcess, free_port, port_is_free
-from shared.localdev.provider_standin import ensure_sendgrid_key
-from shared.localdev.signing_key import ensure_local_service_account
+from localdev.processes import ManagedProcess, free_port, port_is_free
+from localdev.provider_standin import ensure_sendgrid_key
+from localdev.sdp.demo import ensure_demo_snapshot
+from localdev.signing_key import ensure_local_service_account
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SWEEP_EVERY_SECONDS = 300
 LOCAL_OPERATOR_ALERT_EMAIL = "petugas.remisi@kantor.local"
 
@@ -92,6 +93,7 @@ class LocalStack:
         self.processes: list[ManagedProcess] = []
         logs = config.state_dir / "logs"
         self.signing_key_file = config.state_dir / "local-signer.json"
+        self.sdp_dir = config.state_dir / "sdp"
         c = config
         self.site_url = f"http://127.0.0.1:{c.site_port}"
         self.storage_emulator_url = f"http://127.0.0.1:{c.storage_port}"
@@ -110,7 +112,7 @@ class LocalStack:
         providers_command = [
             sys.executable,
             "-m",
-            "shared.localdev.provider_standin",
+            "localdev.provider_standin",
             f"--port={c.providers_port}",
             f"--sendgrid-key-file={self.sendgrid_key_file}",
             f"--whatsapp-app-secret={self.whatsapp_app_secret}",
@@ -154,7 +156,7 @@ class LocalStack:
             [
                 sys.executable,
                 "-m",
-                "shared.localdev.storage_front",
+                "localdev.storage_front",
                 f"--port={c.front_port}",
                 f"--emulator-url={self.storage_emulator_url}",
                 f"--service-account-file={self.signing_key_file}",
@@ -177,7 +179,7 @@ class LocalStack:
             logs / "tasks.log",
             env={"PYTHONWARNINGS": "ignore"},
         )
-        gateway_command = [sys.executable, "-m", "shared.localdev.gateway", f"--port={c.site_port}"]
+        gateway_command = [sys.executable, "-m", "localdev.gateway", f"--port={c.site_port}"]
         if c.with_echo:
             gateway_command.append("--with-echo")
         self._gateway = ManagedProcess(
@@ -201,7 +203,8 @@ class LocalStack:
             "CLOUD_TASKS_EMULATOR_HOST": self.tasks_host,
             "STORAGE_PUBLIC_URL": self.storage_public_url,
             "LOCAL_SIGNING_KEY_FILE": str(self.signing_key_file),
-            "SDP_DEMO_RECORDS": str(c.demo_sdp_records),
+            "SDP_SOURCE": "local",
+            "SDP_LOCAL_DIR": str(self.sdp_dir),
             # Dispatch against the local stand-ins (same adapters as in the cloud).
             "DISPATCH_QUEUE": c.dispatch_queue,
             "DISPATCH_URL": f"{self.site_url}/api/dispatch",
@@ -241,6 +244,7 @@ class LocalStack:
         if busy:
             raise RuntimeError(f"ports already in use: {busy} (another stack running?)")
         ensure_local_service_account(self.signing_key_file)
+        ensure_demo_snapshot(self.sdp_dir, c.demo_sdp_records)
         try:
             # The slow ones (Java, gcloud) first, and all of them before waiting on any.
             for process in (self._firestore, self._storage, self._tasks):

@@ -5,7 +5,7 @@ Each function is loaded by functions-framework exactly as on Cloud Functions (it
 instance, so its own clients), and the whole is served by functions-framework's gunicorn
 application. Local tooling only.
 
-    python -m shared.localdev.gateway --port 8080
+    python -m localdev.gateway --port 8080
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.utils import safe_join
 from werkzeug.wrappers import Request, Response
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 FUNCTION_SOURCE = REPO / "functions" / "main.py"
 SITE = REPO / "static_site"
 

@@ -8,7 +8,7 @@ reset, 500, timeout, WhatsApp error codes); `POST /_control/deliver` makes the p
 the project's webhook with a correctly signed delivery event; `GET /_control/messages` lists
 what was received; `POST /_control/clear` empties everything. Local tooling only.
 
-    python -m shared.localdev.provider_standin --port 8125 --sendgrid-key-file k.pem \
+    python -m localdev.provider_standin --port 8125 --sendgrid-key-file k.pem \
         --whatsapp-app-secret s --webhook-base http://127.0.0.1:8080/api
 """
 

@@ -7,7 +7,7 @@ delivers a finalize CloudEvent. The PyPI storage emulator does none of that, so 
 sits between the browser and the emulator and does it, with the status codes and XML errors
 of the real service. It is local tooling only, never deployed.
 
-    python -m shared.localdev.storage_front --port 9199 \\
+    python -m localdev.storage_front --port 9199 \\
         --emulator-url http://127.0.0.1:9023 \\
         --service-account-file .local/signer.json \\
         --allowed-origin http://127.0.0.1:8080 \\
@@ -34,10 +34,10 @@ from cryptography.hazmat.primitives import serialization
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from shared.localdev import gcs_errors
-from shared.localdev.finalize_events import FinalizeEventDelivery
-from shared.localdev.signing_key import ensure_local_service_account
-from shared.localdev.v4_signature import (
+from localdev import gcs_errors
+from localdev.finalize_events import FinalizeEventDelivery
+from localdev.signing_key import ensure_local_service_account
+from localdev.v4_signature import (
     ReceivedRequest,
     VerifiedSignature,
     parse_query_string,
@@ -269,7 +269,7 @@ def _upload_success(resource: dict) -> Response:
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m shared.localdev.storage_front",
+        prog="python -m localdev.storage_front",
         description="Local Cloud Storage front: V4 signed PUTs, CORS and finalize events.",
     )
     parser.add_argument("--host", default="127.0.0.1")

@@ -1,6 +1,6 @@
 """A local stand-in for an SDP web service, speaking the contract of `http_adapter`.
 
-    python -m shared.sdp_directory.standin --port 8089 --records 2000 --credential dev-sdp
+    python -m localdev.sdp.standin --port 8089 --records 2000 --credential dev-sdp
 
 Serves synthetic records (never real people). Tests use `StandInSdpService` directly and can
 make it fail or slow down to exercise the adapter's retries.
@@ -17,11 +17,11 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+from localdev.sdp.synthetic import generate_records
 from shared.domain.sdp import SdpQuery
 from shared.sdp_directory.directory import SnapshotSdpDirectory
 from shared.sdp_directory.index import build_index
 from shared.sdp_directory.records import SdpRecord
-from shared.sdp_directory.synthetic import generate_records
 
 
 class StandInSdpService:

@@ -3,7 +3,9 @@
     python -m localdev.sdp.standin --port 8089 --records 2000 --credential dev-sdp
 
 Serves synthetic records (never real people). Tests use `StandInSdpService` directly and can
-make it fail or slow down to exercise the adapter's retries.
+make it fail or slow down to exercise the adapter's retries. Over HTTP (the chaos run),
+`POST /_control/faults` with `{"status": 503, "seconds": 60}` makes every lookup fail for that
+long, and `{"status": 503, "times": 3}` the next three; `{"clear": true}` ends both.
 """
 
 from __future__ import annotations
@@ -34,9 +36,29 @@ class StandInSdpService:
         self.retry_after: str | None = None
         self.delay_seconds = 0.0
         self.requests_seen = 0
+        self.failing_until = 0.0  # time.monotonic() before which every lookup fails
+        self.failing_status = 503
         service = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                if urlparse(self.path).path != "/_control/faults":
+                    return self._json(404, {"galat": "tidak ada"})
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    return self._json(400, {"galat": "bukan JSON"})
+                status = int(body.get("status", 503))
+                if body.get("clear"):
+                    service.failures.clear()
+                    service.failing_until = 0.0
+                if body.get("seconds"):
+                    service.failing_status = status
+                    service.failing_until = time.monotonic() + float(body["seconds"])
+                service.failures.extend([status] * int(body.get("times", 0)))
+                return self._json(200, {"queued": len(service.failures)})
+
             def do_GET(self):
                 service.requests_seen += 1
                 if service.delay_seconds:
@@ -44,6 +66,8 @@ class StandInSdpService:
                 expected = f"Bearer {service.credential}"
                 if not hmac.compare_digest(self.headers.get("Authorization", ""), expected):
                     return self._json(401, {"galat": "kredensial tidak sah"})
+                if time.monotonic() < service.failing_until:
+                    return self._json(service.failing_status, {"galat": "gangguan sementara"})
                 if service.failures:
                     status = service.failures.pop(0)
                     headers = {"Retry-After": service.retry_after} if service.retry_after else {}

@@ -12,16 +12,28 @@ TASKS_STAMP := $(TASKS_VENV)/.installed
 
 setup: $(STAMP) $(TASKS_STAMP) check-tools browser-tools
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Both virtualenvs install their hashed locks only: what the tests run is what is deployed.
+$(STAMP): requirements.txt localdev/requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r localdev/requirements-dev.txt
 	touch $@
 
-$(TASKS_STAMP): requirements-tasks-emulator.txt
+$(TASKS_STAMP): localdev/requirements-tasks-emulator.txt
 	test -x $(TASKS_VENV)/bin/python || $(PYTHON) -m venv $(TASKS_VENV)
-	$(TASKS_VENV)/bin/python -m pip install --quiet -r requirements-tasks-emulator.txt
+	$(TASKS_VENV)/bin/python -m pip install --quiet --require-hashes -r localdev/requirements-tasks-emulator.txt
 	touch $@
+
+## Regenerate the hashed locks from pyproject.toml, keeping every pin its specification still
+## allows (`make lock UPGRADE=1` takes the newest allowed). The runtime lock constrains the dev
+## lock, so both hold the same versions. Resolved for Cloud Functions' Python 3.11 (Ubuntu 22.04).
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_35 --custom-compile-command "make lock" \
+	$(if $(UPGRADE),--upgrade)
+.PHONY: lock
+lock: $(STAMP)
+	$(LOCK) pyproject.toml -o requirements.txt
+	$(LOCK) pyproject.toml --extra dev -c requirements.txt -o localdev/requirements-dev.txt
+	$(LOCK) --group pyproject.toml:tasks-emulator -o localdev/requirements-tasks-emulator.txt
 
 .PHONY: check-tools
 check-tools:

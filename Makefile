@@ -27,7 +27,8 @@ $(TASKS_STAMP): localdev/requirements-tasks-emulator.txt
 ## allows (`make lock UPGRADE=1` takes the newest allowed). The runtime lock constrains the dev
 ## lock, so both hold the same versions. Resolved for Cloud Functions' Python 3.11 (Ubuntu 22.04).
 LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
-	--python-platform x86_64-manylinux_2_35 --custom-compile-command "make lock" \
+	--python-platform x86_64-manylinux_2_35 --no-strip-extras \
+	--custom-compile-command "make lock" \
 	$(if $(UPGRADE),--upgrade)
 .PHONY: lock
 lock: $(STAMP)
@@ -46,7 +47,7 @@ dev: setup
 	$(PY) -m localdev.stack
 
 ## Every test: lint, unit, integration on the emulators, infra (fmt, checkov, hcl tests).
-test: setup
+test: setup provider-schema
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	infra/check.sh fmt
@@ -55,6 +56,12 @@ test: setup
 
 infra-check: setup
 	infra/check.sh
+
+## The google and archive providers' schemas (CDK bindings wheels from PyPI, ~65 MB, cached in
+## infra/.provider-schema/) that tests/infra holds every resource block against.
+.PHONY: provider-schema
+provider-schema: $(STAMP)
+	infra/check.sh provider-schema
 
 unit: setup
 	$(PY) -m pytest tests/unit

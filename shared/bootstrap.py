@@ -5,6 +5,7 @@ Called once per function instance (cold start); the entry points keep the result
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -33,19 +34,29 @@ class LazySdpDirectory:
         return self.warm_up().search(query, limit)
 
 
+@functools.cache
+def firestore_client(project: str):
+    """One client per instance, shared by every adapter (one channel, one set of credentials)."""
+    from google.cloud import firestore
+
+    return firestore.Client(project=project)
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
 
 def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Dependencies:
-    from google.cloud import firestore, storage
+    from google.cloud import storage
 
     from shared.adapters.cloud_tasks_queue import CloudTasksQueue, emulator_client
     from shared.adapters.firestore_repository import FirestoreRequestRepository
+    from shared.adapters.firestore_store import FirestoreStore
+    from shared.adapters.firestore_transactions import READ_TIMEOUT, TRANSACTION_DEADLINE
     from shared.adapters.gcs_file_store import GcsFileStore
 
-    firestore_client = firestore.Client(project=settings.project)
+    client = firestore_client(settings.project)
     task_targets = {"sdp_lookup": settings.sdp_lookup_url, "dispatch": settings.dispatch_url}
 
     if settings.is_local:
@@ -96,7 +107,7 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
         sdp = LazySdpDirectory(lambda: _sdp_directory(settings))
 
     return Dependencies(
-        requests=FirestoreRequestRepository(firestore_client),
+        requests=FirestoreRequestRepository(client),
         files=files,
         tasks=tasks,
         sdp=sdp,
@@ -104,6 +115,8 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
         sdp_lookup_queue=settings.sdp_lookup_queue,
         upload_url_valid_for=settings.upload_url_valid_for,
         dispatch_queue=settings.dispatch_queue,
+        store=FirestoreStore(client, TRANSACTION_DEADLINE, READ_TIMEOUT),
+        relay_after=settings.outbox_relay_after,
     )
 
 
@@ -113,36 +126,40 @@ def _sdp_directory(settings: Settings) -> SdpDirectory:
     return directory_from_env(dict(settings.sdp))
 
 
-def task_verifier(settings: Settings):
-    from shared.adapters.task_auth import local_task_verifier, oidc_task_verifier
+@functools.cache
+def caller_verifier(settings: Settings, target: str):
+    """Who may call a task or scheduler target: in the cloud only the OIDC token of its
+    service account for its URL; locally the emulator's queue header or Scheduler's mark."""
+    from shared.adapters.task_auth import (
+        local_scheduler_verifier,
+        local_task_verifier,
+        oidc_task_verifier,
+    )
 
+    if target == "sweep":
+        if settings.is_local:
+            return local_scheduler_verifier()
+        return oidc_task_verifier(settings.sweep_url, settings.scheduler_service_account)
+    queue, url = {
+        "sdp_lookup": (settings.sdp_lookup_queue, settings.sdp_lookup_url),
+        "dispatch": (settings.dispatch_queue, settings.dispatch_url),
+    }[target]
     if settings.is_local:
-        return local_task_verifier(settings.sdp_lookup_queue)
-    return oidc_task_verifier(settings.sdp_lookup_url, settings.tasks_service_account)
+        return local_task_verifier(queue)
+    return oidc_task_verifier(url, settings.tasks_service_account)
 
 
 def rate_limiter(settings: Settings):
     """Counters for the public status and re-upload endpoints (Firestore, emulator locally)."""
-    from google.cloud import firestore
 
     from shared.adapters.firestore_rate_limiter import FirestoreRateLimiter
 
-    return FirestoreRateLimiter(firestore.Client(project=settings.project))
-
-
-def scheduler_verifier(settings: Settings):
-    from shared.adapters.task_auth import local_scheduler_verifier, oidc_task_verifier
-
-    if settings.is_local:
-        return local_scheduler_verifier()
-    return oidc_task_verifier(settings.sweep_url, settings.scheduler_service_account)
+    return FirestoreRateLimiter(firestore_client(settings.project))
 
 
 def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
     """The operator page's dependencies and web settings (accounts, sessions, audit)."""
     from urllib.parse import urlsplit
-
-    from google.cloud import firestore
 
     from shared.adapters.firestore_operators import (
         Argon2Hasher,
@@ -168,7 +185,7 @@ def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
         raise ConfigurationError(f"the operator page needs {', '.join(missing)}")
     if not settings.is_local and len(settings.operator_session_key) < 32:
         raise ConfigurationError("OPERATOR_SESSION_KEY must be at least 32 characters")
-    client = firestore.Client(project=settings.project)
+    client = firestore_client(settings.project)
     deps = OperatorDependencies(
         core=core or bootstrap(settings),
         operators=FirestoreOperators(client),
@@ -181,6 +198,7 @@ def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
         archive=FirestoreRequestArchive(client),
         messages=_message_store(client),
         templates=_template_store(client),
+        operator_alert_email=settings.messaging("OPERATOR_ALERT_EMAIL") or None,
     )
     if settings.is_local:
         parts = urlsplit(settings.storage_public_url or "")
@@ -195,7 +213,6 @@ def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
 def dispatch_bootstrap(settings: Settings, core: Dependencies | None = None):
     """The dispatch step's notifiers and message store. WhatsApp without a phone number id is
     "not set up": its messages wait for an operator as click-to-chat links."""
-    from google.cloud import firestore
 
     from shared.adapters.firestore_messages import FirestoreMessages
     from shared.config import ConfigurationError
@@ -209,9 +226,6 @@ def dispatch_bootstrap(settings: Settings, core: Dependencies | None = None):
         missing.append("WHATSAPP_TOKEN")
     if missing:
         raise ConfigurationError(f"dispatch needs {', '.join(missing)}")
-    attempts = get("DISPATCH_MAX_ATTEMPTS", "10")
-    if not attempts.isdigit() or int(attempts) < 1:
-        raise ConfigurationError("DISPATCH_MAX_ATTEMPTS must be a positive whole number")
 
     from shared.adapters.sendgrid_email import SendGridEmail
 
@@ -219,40 +233,33 @@ def dispatch_bootstrap(settings: Settings, core: Dependencies | None = None):
         get("SENDGRID_API_KEY"),
         get("EMAIL_FROM"),
         settings.office_name or "Layanan Informasi Remisi",
-        get("SENDGRID_API_HOST", "https://api.sendgrid.com"),
-        timeout=float(get("PROVIDER_TIMEOUT_SECONDS", "15")),
+        get("SENDGRID_API_HOST"),
+        timeout=settings.provider_timeout,
     )
     whatsapp = None
     if get("WHATSAPP_PHONE_NUMBER_ID"):
         from shared.adapters.whatsapp_cloud import WhatsAppCloud
 
         whatsapp = WhatsAppCloud(
-            get("WHATSAPP_API_BASE", "https://graph.facebook.com"),
-            get("WHATSAPP_API_VERSION", "v23.0"),
+            get("WHATSAPP_API_BASE"),
+            get("WHATSAPP_API_VERSION"),
             get("WHATSAPP_PHONE_NUMBER_ID"),
             get("WHATSAPP_TOKEN"),
-            timeout=float(get("PROVIDER_TIMEOUT_SECONDS", "15")),
+            timeout=settings.provider_timeout,
         )
-    cache_for = get("TEMPLATE_CACHE_SECONDS", "60")
-    if not cache_for.isdigit() or int(cache_for) > 3600:
-        raise ConfigurationError("TEMPLATE_CACHE_SECONDS must be a whole number up to 3600")
-    from datetime import timedelta
-
     from shared.service_layer.message_template_admin import CachedTemplates
 
     core = core or bootstrap(settings)
-    client = firestore.Client(project=settings.project)
+    client = firestore_client(settings.project)
     return DispatchDependencies(
         core=core,
         messages=FirestoreMessages(client),
-        templates=CachedTemplates(
-            _template_store(client), core.clock, timedelta(seconds=int(cache_for))
-        ),
+        templates=CachedTemplates(_template_store(client), core.clock, settings.template_cache_for),
         email=email,
         whatsapp=whatsapp,
-        site_url=get("PUBLIC_SITE_URL", "http://127.0.0.1:8080"),
+        site_url=get("PUBLIC_SITE_URL"),
         office_name=settings.office_name or "Layanan Informasi Remisi",
-        max_attempts=int(attempts),
+        max_attempts=settings.dispatch_max_attempts,
         operator_alert_email=get("OPERATOR_ALERT_EMAIL") or None,
     )
 
@@ -260,29 +267,20 @@ def dispatch_bootstrap(settings: Settings, core: Dependencies | None = None):
 def webhook_bootstrap(settings: Settings, core: Dependencies | None = None):
     """What the delivery webhooks need: the message store (no notifiers, no secrets but their
     own verification material, read by the entry points)."""
-    from google.cloud import firestore
 
     from shared.adapters.firestore_messages import FirestoreMessages
     from shared.service_layer.dispatch_ports import DispatchDependencies
 
     return DispatchDependencies(
         core=core or bootstrap(settings),
-        messages=FirestoreMessages(firestore.Client(project=settings.project)),
+        messages=FirestoreMessages(firestore_client(settings.project)),
         email=None,
         whatsapp=None,
-        site_url=settings.messaging("PUBLIC_SITE_URL", "http://127.0.0.1:8080"),
+        site_url=settings.messaging("PUBLIC_SITE_URL"),
         office_name=settings.office_name,
-        max_attempts=int(settings.messaging("DISPATCH_MAX_ATTEMPTS", "10")),
+        max_attempts=settings.dispatch_max_attempts,
         operator_alert_email=settings.messaging("OPERATOR_ALERT_EMAIL") or None,
     )
-
-
-def dispatch_task_verifier(settings: Settings):
-    from shared.adapters.task_auth import local_task_verifier, oidc_task_verifier
-
-    if settings.is_local:
-        return local_task_verifier(settings.dispatch_queue)
-    return oidc_task_verifier(settings.dispatch_url, settings.tasks_service_account)
 
 
 def _message_store(client):

@@ -27,6 +27,8 @@ class Setting:
     doc: str
     cloud_required: bool = True
     local_default: str | None = None
+    # The one default of an optional setting, in both modes (None: no default).
+    default: str | None = None
 
 
 # Every variable the code reads, in one table: infra/ is checked against it.
@@ -140,7 +142,7 @@ SETTINGS: tuple[Setting, ...] = (
         "DISPATCH_MAX_ATTEMPTS",
         "the dispatch queue's max attempts: on the last one a failing message is flagged",
         cloud_required=False,
-        local_default="5",
+        default="5",
     ),
     Setting(
         "PUBLIC_SITE_URL",
@@ -154,6 +156,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SENDGRID_API_HOST",
         "SendGrid API base URL (the local stand-in locally)",
         cloud_required=False,
+        default="https://api.sendgrid.com",
     ),
     Setting(
         "SENDGRID_WEBHOOK_PUBLIC_KEY",
@@ -174,8 +177,9 @@ SETTINGS: tuple[Setting, ...] = (
         "WHATSAPP_API_BASE",
         "Graph API base URL (the local stand-in locally)",
         cloud_required=False,
+        default="https://graph.facebook.com",
     ),
-    Setting("WHATSAPP_API_VERSION", "Graph API version, e.g. v23.0", cloud_required=False),
+    Setting("WHATSAPP_API_VERSION", "Graph API version", cloud_required=False, default="v23.0"),
     Setting(
         "WHATSAPP_APP_SECRET",
         "WhatsApp app secret: X-Hub-Signature-256 of webhooks (whatsapp_webhook; a secret)",
@@ -188,18 +192,27 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "PROVIDER_TIMEOUT_SECONDS",
-        "read timeout of SendGrid and WhatsApp calls (dispatch; default 15)",
+        "read timeout of SendGrid and WhatsApp calls (dispatch)",
         cloud_required=False,
+        default="15",
     ),
     Setting(
         "TEMPLATE_CACHE_SECONDS",
-        "how long dispatch keeps admins' email templates before reading them again (default 60)",
+        "how long dispatch keeps admins' email templates before reading them again",
         cloud_required=False,
+        default="60",
     ),
     Setting(
         "OPERATOR_ALERT_EMAIL",
         "address that gets a notice when a message fails on both channels (optional)",
         cloud_required=False,
+    ),
+    # The outbox relay (the sweep) and the reconciliation it does.
+    Setting(
+        "OUTBOX_RELAY_AFTER_SECONDS",
+        "an outbox entry not acknowledged this long after it was due is enqueued again",
+        cloud_required=False,
+        default="60",
     ),
 )
 
@@ -277,6 +290,10 @@ class Settings:
     operator_cookie_secure: bool = True
     dispatch_queue: str = "dispatch"
     dispatch_url: str = ""
+    outbox_relay_after: timedelta = timedelta(seconds=60)
+    dispatch_max_attempts: int = 5
+    provider_timeout: float = 15.0
+    template_cache_for: timedelta = timedelta(seconds=60)
     # The MESSAGING_SETTINGS values that are set (see messaging()).
     messaging_values: tuple[tuple[str, str], ...] = ()
 
@@ -302,6 +319,8 @@ class Settings:
             value = env.get(setting.env, "")
             if not value and mode == LOCAL and setting.local_default is not None:
                 value = setting.local_default
+            if not value and setting.default is not None:
+                value = setting.default
             if not value and (
                 (mode == CLOUD and setting.cloud_required)
                 or (mode == LOCAL and setting.env in LOCAL_REQUIRED)
@@ -331,6 +350,19 @@ class Settings:
                 f"SDP_SOURCE={sdp_source} is missing settings: {', '.join(missing)}"
             )
 
+        relay_after = values["OUTBOX_RELAY_AFTER_SECONDS"]
+        if not relay_after.isdigit() or not 1 <= int(relay_after) <= 3600:
+            raise ConfigurationError("OUTBOX_RELAY_AFTER_SECONDS must be a whole number, 1-3600")
+        for name, top in (
+            ("DISPATCH_MAX_ATTEMPTS", 100),
+            ("TEMPLATE_CACHE_SECONDS", 3600),
+            ("PROVIDER_TIMEOUT_SECONDS", 120),
+        ):
+            if not values[name].isdigit() or not 0 <= int(values[name]) <= top:
+                raise ConfigurationError(f"{name} must be a whole number from 0 to {top}")
+        if int(values["DISPATCH_MAX_ATTEMPTS"]) < 1:
+            raise ConfigurationError("DISPATCH_MAX_ATTEMPTS must be a positive whole number")
+
         minutes = values["UPLOAD_URL_MINUTES"] or "15"
         if not minutes.isdigit() or not 1 <= int(minutes) <= 60:
             raise ConfigurationError("UPLOAD_URL_MINUTES must be a whole number from 1 to 60")
@@ -359,6 +391,10 @@ class Settings:
             operator_cookie_secure=values["OPERATOR_COOKIE_INSECURE"] != "1",
             dispatch_queue=values["DISPATCH_QUEUE"],
             dispatch_url=values["DISPATCH_URL"],
+            outbox_relay_after=timedelta(seconds=int(relay_after)),
+            dispatch_max_attempts=int(values["DISPATCH_MAX_ATTEMPTS"]),
+            provider_timeout=float(values["PROVIDER_TIMEOUT_SECONDS"]),
+            template_cache_for=timedelta(seconds=int(values["TEMPLATE_CACHE_SECONDS"])),
             messaging_values=tuple(
                 (name, values[name]) for name in MESSAGING_SETTINGS if values[name]
             ),

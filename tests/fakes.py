@@ -64,6 +64,99 @@ class InMemoryRequests:
         return sorted(found, key=lambda r: r.entered_at(r.status))[:limit]
 
 
+class InMemoryStore:
+    """The unit of work's store over the same documents the in-memory repositories hold: a
+    step's writes are buffered and applied together, or not at all when the step raises."""
+
+    def __init__(self, requests, messages=None, audit=None):
+        self.requests = requests
+        self.messages = messages if messages is not None else InMemoryMessages()
+        self.audit = audit if audit is not None else InMemoryAudit()
+        self.outbox: dict[str, dict] = {}
+        self.fail_next_commit = False
+        self._lock = threading.RLock()
+
+    def transaction(self, step):
+        with self._lock:
+            tx = _InMemoryTransaction(self)
+            result = step(tx)
+            if self.fail_next_commit:
+                self.fail_next_commit = False
+                from shared.service_layer.ports import Contention
+
+                raise Contention("injected")
+            for apply in tx.writes:
+                apply()
+            return result, tx.outbox_added
+
+    def due_outbox(self, now, limit=200):
+        from shared.adapters.records import outbox_from_document
+
+        due = [
+            outbox_from_document(d)
+            for d in self.outbox.values()
+            if d["state"] == "open" and d["due_at"] <= now
+        ]
+        return sorted(due, key=lambda e: e.due_at)[:limit]
+
+    def outbox_entry(self, entry_id):
+        from shared.adapters.records import outbox_from_document
+
+        document = self.outbox.get(entry_id)
+        return outbox_from_document(document) if document else None
+
+    def open_entries(self):
+        return [e for e in map(self.outbox_entry, self.outbox) if e.is_open]
+
+
+class _InMemoryTransaction:
+    def __init__(self, store: InMemoryStore):
+        self.store = store
+        self.writes: list = []
+        self.outbox_added: list = []
+
+    def request(self, request_id):
+        return self.store.requests.get(request_id)
+
+    def save_request(self, request):
+        document = to_document(request)
+        self.writes.append(
+            lambda: self.store.requests.documents.update({request.request_id: document})
+        )
+
+    def message(self, message_id):
+        return self.store.messages.get(message_id)
+
+    def save_message(self, message):
+        from shared.adapters.firestore_messages import message_to_document
+
+        document = message_to_document(message)
+        self.writes.append(
+            lambda: self.store.messages.documents.update({message.message_id: document})
+        )
+
+    def audit(self, event):
+        self.writes.append(lambda: self.store.audit.append(event))
+
+    def outbox_entry(self, entry_id):
+        return self.store.outbox_entry(entry_id)
+
+    def add_outbox(self, entry):
+        if self.store.outbox_entry(entry.entry_id) is not None or any(
+            e.entry_id == entry.entry_id for e in self.outbox_added
+        ):
+            return False
+        self.save_outbox(entry)
+        self.outbox_added.append(entry)
+        return True
+
+    def save_outbox(self, entry):
+        from shared.adapters.records import outbox_to_document
+
+        document = outbox_to_document(entry)
+        self.writes.append(lambda: self.store.outbox.update({entry.entry_id: document}))
+
+
 class InMemoryFiles:
     def __init__(self):
         self.objects: dict[str, tuple[bytes, str, dict]] = {}
@@ -107,6 +200,15 @@ class InMemoryFiles:
     def read_url(self, object_name, valid_for):
         self.signed.append((object_name, "GET", 0, valid_for))
         return f"https://storage.test/{object_name}?signed-get"
+
+    def list_objects(self, prefix, limit):
+        from shared.service_layer.ports import UploadedObject
+
+        return [
+            UploadedObject("bucket", name, str(self.generation), len(data), content_type)
+            for name, (data, content_type, _) in sorted(self.objects.items())
+            if name.startswith(prefix)
+        ][:limit]
 
 
 class InMemoryTasks:
@@ -152,8 +254,10 @@ class FixedClock:
 
 
 def fake_dependencies(**overrides) -> Dependencies:
+    requests = overrides.pop("requests", None) or InMemoryRequests()
     values = dict(
-        requests=InMemoryRequests(),
+        requests=requests,
+        store=InMemoryStore(requests),
         files=InMemoryFiles(),
         tasks=InMemoryTasks(),
         sdp=ListDirectory(),
@@ -318,7 +422,8 @@ def fake_operator_dependencies(core=None, **overrides):
         core=core,
         operators=InMemoryOperators(),
         sessions=InMemorySessions(),
-        audit=InMemoryAudit(),
+        audit=core.store.audit,
+        messages=core.store.messages,
         hasher=PlainHasher(),
         session_key=b"unit-test-session-key",
         office_hours=OfficeHours.parse("1-7 00:00-23:59 +07:00"),
@@ -373,6 +478,10 @@ class InMemoryMessages:
                 return message_from_document(document)
         return None
 
+    def in_state(self, state, limit=200):
+        found = [m for m in map(self.get, self.documents) if m.state is state]
+        return sorted(found, key=lambda m: m.updated_at)[:limit]
+
 
 class ScriptedNotifier:
     """A provider that answers from a script: each entry is a ProviderError to raise or None
@@ -396,9 +505,10 @@ class ScriptedNotifier:
 def fake_dispatch_dependencies(core=None, **overrides):
     from shared.service_layer.dispatch_ports import DispatchDependencies
 
+    core = core or fake_dependencies()
     values = dict(
-        core=core or fake_dependencies(),
-        messages=InMemoryMessages(),
+        core=core,
+        messages=core.store.messages,
         email=ScriptedNotifier("sg"),
         whatsapp=ScriptedNotifier("wamid"),
         site_url="https://remisi.example.go.id/",

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from google.cloud import firestore
 
+from shared.adapters.firestore_transactions import TRANSACTION_DEADLINE, run_transaction
 from shared.adapters.records import RETENTION
 from shared.domain.messages import Channel, DeliveryEvent, Message, MessageKind, MessageState
 
@@ -73,7 +74,6 @@ class FirestoreMessages:
     def update(self, message_id: str, change: Callable[[Message | None], tuple]) -> T:
         ref = self._db.collection(MESSAGES).document(message_id)
 
-        @firestore.transactional
         def update_in(transaction: firestore.Transaction):
             snapshot = ref.get(transaction=transaction)
             current = message_from_document(snapshot.to_dict()) if snapshot.exists else None
@@ -82,7 +82,7 @@ class FirestoreMessages:
                 transaction.set(ref, message_to_document(message))
             return result
 
-        return update_in(self._db.transaction())
+        return run_transaction(self._db, update_in, deadline=TRANSACTION_DEADLINE)
 
     def get(self, message_id: str) -> Message | None:
         snapshot = self._db.collection(MESSAGES).document(message_id).get()
@@ -104,3 +104,12 @@ class FirestoreMessages:
         for snapshot in query.stream():
             return message_from_document(snapshot.to_dict())
         return None
+
+    def in_state(self, state: MessageState, limit: int = 200) -> list[Message]:
+        query = (
+            self._db.collection(MESSAGES)
+            .where(filter=firestore.FieldFilter("state", "==", state.value))
+            .limit(limit)
+        )
+        found = [message_from_document(s.to_dict()) for s in query.stream()]
+        return sorted(found, key=lambda m: m.updated_at)

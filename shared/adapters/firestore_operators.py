@@ -15,6 +15,7 @@ from typing import TypeVar
 from google.api_core.exceptions import AlreadyExists, Conflict
 from google.cloud import firestore
 
+from shared.adapters.firestore_transactions import TRANSACTION_DEADLINE, run_transaction
 from shared.domain.accounts import Operator, Role, Session
 from shared.service_layer.operator_ports import (
     AuditEvent,
@@ -140,7 +141,6 @@ class FirestoreOperators:
     def update(self, username: str, change: Callable[[Operator], T]) -> T:
         ref = self._db.collection(OPERATORS).document(username)
 
-        @firestore.transactional
         def update_in(transaction: firestore.Transaction) -> T:
             snapshot = ref.get(transaction=transaction)
             if not snapshot.exists:
@@ -150,7 +150,7 @@ class FirestoreOperators:
             transaction.set(ref, operator_document(operator))
             return result
 
-        return update_in(self._db.transaction())
+        return run_transaction(self._db, update_in, deadline=TRANSACTION_DEADLINE)
 
     def list(self) -> list[Operator]:
         return sorted(

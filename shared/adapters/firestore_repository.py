@@ -10,7 +10,8 @@ from typing import TypeVar
 from google.api_core.exceptions import AlreadyExists, Conflict
 from google.cloud import firestore
 
-from shared.adapters.records import from_document, to_document
+from shared.adapters.firestore_transactions import TRANSACTION_DEADLINE, run_transaction
+from shared.adapters.records import REQUESTS, from_document, to_document
 from shared.domain.model import RemissionRequest, Status
 from shared.service_layer.ports import (
     DuplicateSubmission,
@@ -21,7 +22,6 @@ from shared.service_layer.ports import (
 
 T = TypeVar("T")
 
-REQUESTS = "requests"
 TRACKING_CODES = "tracking_codes"
 IDEMPOTENCY_KEYS = "idempotency_keys"
 
@@ -74,7 +74,6 @@ class FirestoreRequestRepository:
     def update(self, request_id: str, change: Callable[[RemissionRequest], T]) -> T:
         ref = self._db.collection(REQUESTS).document(request_id)
 
-        @firestore.transactional
         def update_in(transaction: firestore.Transaction) -> T:
             snapshot = ref.get(transaction=transaction)
             if not snapshot.exists:
@@ -87,7 +86,7 @@ class FirestoreRequestRepository:
                 transaction.set(ref, after)
             return result
 
-        return update_in(self._db.transaction())
+        return run_transaction(self._db, update_in, deadline=TRANSACTION_DEADLINE)
 
     def list_by_status(
         self, status: Status, entered_before: datetime, limit: int = 100

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from google.api_core.exceptions import NotFound
 from google.cloud import storage
 
-from shared.service_layer.ports import StoredFile, UploadInstruction
+from shared.service_layer.ports import StoredFile, UploadedObject, UploadInstruction
 
 
 class GcsFileStore:
@@ -98,6 +98,19 @@ class GcsFileStore:
     def delete(self, object_name: str) -> None:
         with contextlib.suppress(NotFound):
             self._bucket.blob(object_name).delete()
+
+    def list_objects(self, prefix: str, limit: int) -> list[UploadedObject]:
+        return [
+            UploadedObject(
+                bucket=self._bucket.name,
+                name=blob.name,
+                generation=str(blob.generation or ""),
+                size=int(blob.size or 0),
+                content_type=blob.content_type,
+                updated=blob.updated,
+            )
+            for blob in self._bucket.list_blobs(prefix=prefix, max_results=limit, timeout=10)
+        ]
 
     def _signing_options(self) -> dict:
         options = {}

@@ -23,7 +23,11 @@ from shared.domain.model import (
     Statement,
     Status,
 )
+from shared.domain.outbox import EntryState, OutboxEntry, Target
 from shared.domain.sdp import SdpCandidate
+
+REQUESTS = "requests"
+OUTBOX = "outbox"
 
 SCHEMA_VERSION = 1
 # UU 27/2022: kept no longer than the purpose needs. A TTL policy on `purge_after` deletes the
@@ -205,3 +209,39 @@ def _utc(value: datetime) -> datetime:
     # Firestore returns its own datetime subclass in UTC; the domain wants plain aware datetimes.
     aware = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime(*aware.timetuple()[:6], aware.microsecond, tzinfo=UTC)
+
+
+# --- outbox entries ------------------------------------------------------------------------------
+
+# Entries are bookkeeping, not personal data (ids and task payloads only), kept a while for the
+# record of what was owed and done.
+OUTBOX_RETENTION = timedelta(days=30)
+
+
+def outbox_to_document(entry: OutboxEntry) -> dict:
+    return {
+        "entry_id": entry.entry_id,
+        "target": entry.target.value,
+        "payload": dict(entry.payload),
+        "created_at": entry.created_at,
+        "due_at": entry.due_at,
+        "state": entry.state.value,
+        "rounds": entry.rounds,
+        "done_at": entry.done_at,
+        "note": entry.note,
+        "purge_after": entry.created_at + OUTBOX_RETENTION,
+    }
+
+
+def outbox_from_document(doc: dict) -> OutboxEntry:
+    return OutboxEntry(
+        entry_id=doc["entry_id"],
+        target=Target(doc["target"]),
+        payload=dict(doc["payload"]),
+        created_at=_utc(doc["created_at"]),
+        due_at=_utc(doc["due_at"]),
+        state=EntryState(doc["state"]),
+        rounds=int(doc.get("rounds") or 0),
+        done_at=_utc(doc["done_at"]) if doc.get("done_at") else None,
+        note=doc.get("note"),
+    )

@@ -12,7 +12,14 @@ from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import Content, CustomArg, From, Mail, To
 
-from shared.service_layer.dispatch_ports import Failure, OutgoingEmail, ProviderError
+from shared.domain.messages import MessageState
+from shared.service_layer.dispatch_ports import (
+    Failure,
+    MalformedWebhook,
+    OutgoingEmail,
+    ProviderError,
+    StatusUpdate,
+)
 
 TIMEOUT_SECONDS = 15
 
@@ -79,3 +86,42 @@ def classify_http(status: int, headers, body) -> ProviderError:
     if status == 400 and "email" in text and ("to" in text or "personalizations" in text):
         return ProviderError(Failure.PERMANENT, "invalid_email")
     return ProviderError(Failure.PERMANENT, f"http_{status}")
+
+
+# SendGrid's Event Webhook vocabulary, in the domain's words. Other events (deferred, spam
+# report, unsubscribe, ...) change nothing about whether the requester was reached.
+EVENT_STATES = {
+    "processed": MessageState.ACCEPTED,
+    "delivered": MessageState.DELIVERED,
+    "open": MessageState.READ,
+    "click": MessageState.READ,
+    "bounce": MessageState.FAILED,
+    "dropped": MessageState.FAILED,
+}
+
+
+def parse_events(body: bytes) -> list[StatusUpdate]:
+    """The statuses in a (verified) Event Webhook body: a JSON list of event objects."""
+    import json
+
+    try:
+        events = json.loads(body)
+    except ValueError:
+        raise MalformedWebhook("not JSON") from None
+    if not isinstance(events, list):
+        raise MalformedWebhook("not a list of events")
+    updates = []
+    for event in events:
+        if not isinstance(event, dict) or not isinstance(event.get("event"), str):
+            continue
+        state = EVENT_STATES.get(event["event"])
+        message_id = event.get("remisi_message")
+        if state is None or not isinstance(message_id, str) or not message_id:
+            continue
+        if state is MessageState.FAILED:
+            reason = event.get("type")
+            detail = str(reason) if isinstance(reason, str | int) and reason else None
+        else:
+            detail = event["event"]
+        updates.append(StatusUpdate(state, detail, message_id=message_id))
+    return updates

@@ -6,7 +6,14 @@ from __future__ import annotations
 import requests
 
 from shared.adapters.sendgrid_email import retry_after_seconds
-from shared.service_layer.dispatch_ports import Failure, OutgoingWhatsApp, ProviderError
+from shared.domain.messages import MessageState
+from shared.service_layer.dispatch_ports import (
+    Failure,
+    MalformedWebhook,
+    OutgoingWhatsApp,
+    ProviderError,
+    StatusUpdate,
+)
 
 TIMEOUT = (5, 15)
 # Throughput (130429), pair rate limit (131056), "something went wrong" (131000), service
@@ -81,3 +88,49 @@ def classify(status: int, headers, error: dict) -> ProviderError:
     if code in PERMANENT_NAMES:
         return ProviderError(Failure.PERMANENT, PERMANENT_NAMES[code])
     return ProviderError(Failure.PERMANENT, f"wa_{code}" if code else f"http_{status}")
+
+
+# The Cloud API's message statuses, in the domain's words.
+STATUS_STATES = {
+    "sent": MessageState.SENT,
+    "delivered": MessageState.DELIVERED,
+    "read": MessageState.READ,
+    "failed": MessageState.FAILED,
+}
+
+
+def parse_statuses(body: bytes) -> list[StatusUpdate]:
+    """The statuses in a (verified) webhook body: entry[].changes[].value.statuses[]."""
+    import json
+
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise MalformedWebhook("not JSON") from None
+    if not isinstance(payload, dict):
+        raise MalformedWebhook("not an object")
+    updates = []
+    for entry in _objects(payload.get("entry")):
+        for change in _objects(entry.get("changes")):
+            value = change.get("value")
+            for status in _objects(value.get("statuses") if isinstance(value, dict) else None):
+                state = STATUS_STATES.get(status.get("status"))
+                if state is None:
+                    continue
+                errors = _objects(status.get("errors")) or [{}]
+                detail = f"wa_{errors[0].get('code')}" if state is MessageState.FAILED else state
+                ours = status.get("biz_opaque_callback_data")
+                theirs = status.get("id")
+                updates.append(
+                    StatusUpdate(
+                        state,
+                        str(detail),
+                        message_id=ours if isinstance(ours, str) and ours else None,
+                        provider_message_id=theirs if isinstance(theirs, str) else None,
+                    )
+                )
+    return updates
+
+
+def _objects(value) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []

@@ -27,6 +27,7 @@ class Channel(enum.StrEnum):
 
 
 class MessageState(enum.StrEnum):
+    QUEUED = "queued"  # owed: recorded with the step that owes it, its task in the outbox
     SENDING = "sending"  # intent recorded, provider being called (or crashed mid-call)
     RETRY_WAIT = "retry_wait"  # a transient failure; the task queue tries again
     UNKNOWN = "unknown"  # intent without an outcome: maybe sent; flagged, never resent
@@ -63,6 +64,7 @@ REQUESTER_KINDS = (
 SETTLING_KINDS = (MessageKind.ANSWER, MessageKind.NOT_FOUND)
 
 STATE_LABELS = {
+    MessageState.QUEUED: "Dalam antrean kirim",
     MessageState.SENDING: "Sedang dikirim",
     MessageState.RETRY_WAIT: "Menunggu percobaan ulang",
     MessageState.UNKNOWN: "Status tidak pasti (periksa sebelum mengirim ulang)",
@@ -144,10 +146,10 @@ class Message:
     # --- the sender's steps ---------------------------------------------------------------
 
     def may_send(self) -> bool:
-        return self.state is MessageState.RETRY_WAIT
+        return self.state in (MessageState.QUEUED, MessageState.RETRY_WAIT)
 
     def begin_attempt(self, at: datetime) -> None:
-        if self.state is not MessageState.RETRY_WAIT:
+        if not self.may_send():
             raise ValueError(f"cannot send a message in state {self.state.value}")
         self.attempts += 1
         self._enter(MessageState.SENDING, at, f"attempt {self.attempts}")
@@ -176,7 +178,12 @@ class Message:
             self._enter(MessageState.RETRY_WAIT, at, code)
 
     def failed(self, code: str, at: datetime) -> bool:
-        if self.state in (MessageState.SENDING, MessageState.RETRY_WAIT, MessageState.UNKNOWN):
+        if self.state in (
+            MessageState.QUEUED,
+            MessageState.SENDING,
+            MessageState.RETRY_WAIT,
+            MessageState.UNKNOWN,
+        ):
             self.error_code = code
             self._enter(MessageState.FAILED, at, code)
             return True
@@ -191,6 +198,30 @@ class Message:
             return False
         self.manual_by = operator
         self._enter(MessageState.MANUAL_SENT, at, f"operator:{operator}")
+        return True
+
+    # --- an operator settles a message whose outcome is unknown ----------------------------
+
+    def send_again(self, operator: str, at: datetime) -> bool:
+        """The operator checked that it did not arrive: queue it once more."""
+        if self.state is not MessageState.UNKNOWN:
+            return False
+        self._enter(MessageState.QUEUED, at, f"operator:{operator}:send_again")
+        return True
+
+    def confirm_sent(self, operator: str, at: datetime) -> bool:
+        """The operator checked that it arrived (or sent it by hand)."""
+        if self.state is not MessageState.UNKNOWN:
+            return False
+        self.manual_by = operator
+        self._enter(MessageState.MANUAL_SENT, at, f"operator:{operator}:confirmed")
+        return True
+
+    def abandon(self, operator: str, at: datetime) -> bool:
+        if self.state is not MessageState.UNKNOWN:
+            return False
+        self.error_code = "operator_gave_up"
+        self._enter(MessageState.FAILED, at, f"operator:{operator}:gave_up")
         return True
 
     # --- provider webhooks ----------------------------------------------------------------

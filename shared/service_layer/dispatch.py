@@ -37,8 +37,10 @@ from shared.domain.messages import (
     settle,
 )
 from shared.domain.model import OPERATOR_UNCLEAR_KTP, DecisionKind, RemissionRequest, Status
+from shared.domain.outbox import Target
 from shared.ktp_inspection import rejection_message
 from shared.logs import get_logger, log
+from shared.service_layer import unit_of_work
 from shared.service_layer.dispatch_ports import (
     DispatchDependencies,
     Failure,
@@ -46,7 +48,7 @@ from shared.service_layer.dispatch_ports import (
     OutgoingWhatsApp,
     ProviderError,
 )
-from shared.service_layer.ports import Dependencies, Task
+from shared.service_layer.ports import Dependencies, Transaction
 
 logger = get_logger("dispatch")
 
@@ -124,20 +126,38 @@ def kind_for_decision(decision: DecisionKind) -> MessageKind:
     }[decision]
 
 
-def queue_messages(
-    deps: Dependencies, request: RemissionRequest, kind: MessageKind, channels=tuple(Channel)
+def owe_messages(
+    tx: Transaction,
+    deps: Dependencies,
+    request: RemissionRequest,
+    kind: MessageKind,
+    channels=tuple(Channel),
+    about: MessageKind | None = None,
 ) -> list[str]:
-    """Queue the message on each channel (named tasks: queueing twice sends once)."""
-    names = []
+    """In the step's transaction: the message on each channel as an intent (QUEUED) and its
+    dispatch task as an outbox entry. A replayed step finds both and adds nothing."""
+    now = deps.clock.now()
+    ids = []
     for channel in channels:
-        task = DispatchTask(request.request_id, kind, request.ktp.attempt, channel)
-        name = dispatch_task_name(task.message_id)
-        deps.tasks.enqueue(
-            Task(queue=deps.dispatch_queue, name=name, target="dispatch", payload=task.payload())
-        )
-        names.append(name)
-    log(logger, logging.INFO, "messages queued", request_id=request.request_id, kind=kind.value)
-    return names
+        task = DispatchTask(request.request_id, kind, request.ktp.attempt, channel, about)
+        if tx.message(task.message_id) is None:
+            tx.save_message(
+                Message(
+                    message_id=task.message_id,
+                    request_id=request.request_id,
+                    kind=kind,
+                    round=task.round,
+                    channel=channel,
+                    state=MessageState.QUEUED,
+                    created_at=now,
+                    about=about,
+                    events=[DeliveryEvent(MessageState.QUEUED, now)],
+                )
+            )
+        entry_id = dispatch_task_name(task.message_id)
+        unit_of_work.follow_up(tx, deps, entry_id, Target.DISPATCH, task.payload())
+        ids.append(task.message_id)
+    return ids
 
 
 # --- the task ---------------------------------------------------------------------------------
@@ -192,21 +212,27 @@ def _render_email(task: DispatchTask, context: dict, deps: DispatchDependencies)
     return render_email(task.kind, context["language"], context)
 
 
-def run_dispatch(task: DispatchTask, deps: DispatchDependencies, retry_count: int = 0) -> str:
+def run_dispatch(
+    task: DispatchTask,
+    deps: DispatchDependencies,
+    retry_count: int = 0,
+    outbox_id: str | None = None,
+) -> str:
     """Send one message once. Returns what happened; raises RetryLater for the queue."""
     core = deps.core
     request = core.requests.get(task.request_id)
     if request is None:
         log(logger, logging.WARNING, "dispatch for an unknown request", request_id=task.request_id)
+        _acknowledge(deps, outbox_id, "unknown_request")
         return "ignored_unknown_request"
     if task.kind is MessageKind.OPERATOR_FAILURE and (
         task.channel is not Channel.EMAIL or not deps.operator_alert_email
     ):
+        _acknowledge(deps, outbox_id, "no_operator_address")
         return "ignored_no_operator_address"
 
     context = message_context(request, task, deps)
     mid = task.message_id
-    now = core.clock.now()
     manual = task.channel is Channel.WHATSAPP and deps.whatsapp is None
 
     outgoing = None
@@ -240,33 +266,40 @@ def run_dispatch(task: DispatchTask, deps: DispatchDependencies, retry_count: in
                 preview=whatsapp.preview,
             )
 
-    def claim(current: Message | None):
-        if current is None:
-            message = Message(
+    def claim(tx: Transaction) -> tuple[str, int]:
+        now = core.clock.now()
+        current = tx.message(mid)
+        if current is None:  # queued before intents were recorded with their step
+            current = Message(
                 message_id=mid,
                 request_id=task.request_id,
                 kind=task.kind,
                 round=task.round,
                 channel=task.channel,
-                state=MessageState.SENDING,
+                state=MessageState.QUEUED,
                 created_at=now,
                 about=task.about,
             )
-            if manual:
-                message.wait_for_operator(manual_link, now)
-                return message, "manual"
-            message.attempts = 1
-            message.events.append(DeliveryEvent(MessageState.SENDING, now, "attempt 1"))
-            return message, "send"
+        if current.may_send() and manual:
+            current.wait_for_operator(manual_link, now)
+            tx.save_message(current)
+            unit_of_work.acknowledge(tx, outbox_id, now, "manual")
+            return "manual", current.attempts
         if current.may_send():
             current.begin_attempt(now)
-            return current, "send"
+            tx.save_message(current)
+            return "send", current.attempts
         if current.state is MessageState.SENDING:
+            # An intent without an outcome: a crash mid-call, or a twin still running. Never
+            # sent blindly again; an operator settles it (queue tab "Status tidak pasti").
             current.outcome_unknown(now)
-            return current, "unknown"
-        return None, "duplicate"
+            tx.save_message(current)
+            unit_of_work.acknowledge(tx, outbox_id, now, "unknown")
+            return "unknown", current.attempts
+        unit_of_work.acknowledge(tx, outbox_id, now, "duplicate")
+        return "duplicate", current.attempts
 
-    decision = deps.messages.update(mid, claim)
+    decision, attempts = unit_of_work.run(core, claim)
     if decision != "send":
         level = logging.ERROR if decision == "unknown" else logging.INFO
         log(logger, level, f"dispatch: {decision}", request_id=task.request_id, message_id=mid)
@@ -279,11 +312,11 @@ def run_dispatch(task: DispatchTask, deps: DispatchDependencies, retry_count: in
         provider_id = notifier.send(outgoing)
     except ProviderError as raised:
         error = raised
-        last = retry_count + 1 >= deps.max_attempts
-        now = core.clock.now()
+        # The message counts its own attempts: a relayed task starts the queue's count anew.
+        last = max(retry_count + 1, attempts) >= deps.max_attempts
         if error.failure is Failure.PERMANENT or last:
             code = error.code if error.failure is Failure.PERMANENT else f"gave_up:{error.code}"
-            deps.messages.update(mid, lambda m: (m, m.failed(code, now)))
+            _record_outcome(task, deps, outbox_id, lambda m, now: m.failed(code, now), "failed")
             log(
                 logger,
                 logging.ERROR,
@@ -292,9 +325,8 @@ def run_dispatch(task: DispatchTask, deps: DispatchDependencies, retry_count: in
                 message_id=mid,
                 code=code,
             )
-            settle_request(task, deps)
             return "failed"
-        deps.messages.update(mid, lambda m: (m, m.transient_failure(error.code, now)))
+        _record_outcome(task, deps, None, lambda m, now: m.transient_failure(error.code, now), None)
         log(
             logger,
             logging.WARNING,
@@ -302,85 +334,114 @@ def run_dispatch(task: DispatchTask, deps: DispatchDependencies, retry_count: in
             request_id=task.request_id,
             message_id=mid,
             code=error.code,
-            attempt=retry_count + 1,
+            attempt=attempts,
         )
         raise RetryLater(error.code, error.retry_after) from None
 
-    now = core.clock.now()
-    deps.messages.update(mid, lambda m: (m, m.accepted(provider_id, now)))
+    _record_outcome(task, deps, outbox_id, lambda m, now: m.accepted(provider_id, now), "accepted")
     log(logger, logging.INFO, "message accepted", request_id=task.request_id, message_id=mid)
-    settle_request(task, deps)
     return "accepted"
 
 
-def settle_request(task: DispatchTask, deps: DispatchDependencies) -> str | None:
-    """After a message reached a final outcome: move the request on, or alert operators."""
-    if task.kind is MessageKind.OPERATOR_FAILURE:
+def _record_outcome(task: DispatchTask, deps: DispatchDependencies, outbox_id, change, note):
+    """The provider's answer, the entry's acknowledgement and the request's next step: one
+    transaction, so a crash leaves either none of them or all."""
+
+    def step(tx: Transaction) -> None:
+        now = deps.core.clock.now()
+        message = tx.message(task.message_id)
+        if message is None:
+            return
+        change(message, now)
+        tx.save_message(message)
+        if note:
+            unit_of_work.acknowledge(tx, outbox_id, now, note)
+            settle_in(tx, deps, message, now)
+
+    unit_of_work.run(deps.core, step)
+
+
+def _acknowledge(deps: DispatchDependencies, outbox_id: str | None, note: str) -> None:
+    if outbox_id:
+        unit_of_work.run(
+            deps.core,
+            lambda tx: unit_of_work.acknowledge(tx, outbox_id, deps.core.clock.now(), note),
+        )
+
+
+def settle_in(tx: Transaction, deps: DispatchDependencies, changed: Message, now) -> str | None:
+    """After a message reached an outcome, in the same transaction: move the request on once
+    both channels are settled, and owe operators a notice when both failed."""
+    if changed.kind is MessageKind.OPERATOR_FAILURE:
         return None
     pair = [
-        deps.messages.get(message_id(task.request_id, task.kind, task.round, channel))
+        changed
+        if channel is changed.channel
+        else tx.message(message_id(changed.request_id, changed.kind, changed.round, channel))
         for channel in Channel
     ]
     verdict = settle([m for m in pair if m is not None])
     if verdict is None:
         return None
-    now = deps.core.clock.now()
-    if task.kind in SETTLING_KINDS:
+    request = tx.request(changed.request_id)
+    if request is None:
+        return verdict
+    if changed.kind in SETTLING_KINDS and request.status in (Status.ANSWERED, Status.NOT_FOUND):
         reasons = ",".join(m.error_code or "" for m in pair if m.state is MessageState.FAILED)
-
-        def move(r: RemissionRequest) -> bool:
-            if r.status not in (Status.ANSWERED, Status.NOT_FOUND):
-                return False
-            if verdict == "notified":
-                r.notified(now, note=reasons or None)
-            else:
-                r.fail(f"dispatch_failed:{reasons}", now)
-            return True
-
-        moved = deps.core.requests.update(task.request_id, move)
+        if verdict == "notified":
+            request.notified(now, note=reasons or None)
+        else:
+            request.fail(f"dispatch_failed:{reasons}", now)
+        tx.save_request(request)
         log(
             logger,
             logging.INFO if verdict == "notified" else logging.ERROR,
             f"request {verdict}",
-            request_id=task.request_id,
-            applied=moved,
+            request_id=request.request_id,
         )
-    if verdict == "failed":
-        _alert_operators(task, deps)
+    if verdict == "failed" and deps.operator_alert_email:
+        owe_messages(
+            tx,
+            deps.core,
+            request,
+            MessageKind.OPERATOR_FAILURE,
+            (Channel.EMAIL,),
+            about=changed.kind,
+        )
     return verdict
-
-
-def _alert_operators(task: DispatchTask, deps: DispatchDependencies) -> None:
-    if not deps.operator_alert_email:
-        # The failure is on the request and its messages (operator page), nowhere else.
-        return
-    notice = DispatchTask(
-        task.request_id, MessageKind.OPERATOR_FAILURE, task.round, Channel.EMAIL, task.kind
-    )
-    deps.core.tasks.enqueue(
-        Task(
-            queue=deps.core.dispatch_queue,
-            name=dispatch_task_name(notice.message_id),
-            target="dispatch",
-            payload=notice.payload(),
-        )
-    )
 
 
 # --- operators and webhooks ------------------------------------------------------------------
 
 
-def mark_manually_sent(deps: DispatchDependencies, mid: str, operator: str) -> bool:
-    now = deps.core.clock.now()
-    changed = deps.messages.update(
-        mid, lambda m: (m, m.mark_manually_sent(operator, now)) if m else (None, False)
-    )
-    if changed:
-        message = deps.messages.get(mid)
-        settle_request(
-            DispatchTask(message.request_id, message.kind, message.round, message.channel), deps
-        )
-    return changed
+def mark_manually_sent(deps: DispatchDependencies, mid: str, operator: str, audit=None) -> bool:
+    return operator_settles(deps, mid, lambda m, now: m.mark_manually_sent(operator, now), audit)
+
+
+def operator_settles(deps: DispatchDependencies, mid: str, change, audit=None) -> bool:
+    """An operator's action on one message, its audit event and the request's next step, in
+    one transaction. `audit(now)` makes the event."""
+
+    def step(tx: Transaction) -> bool:
+        now = deps.core.clock.now()
+        message = tx.message(mid)
+        if message is None or not change(message, now):
+            return False
+        tx.save_message(message)
+        if audit is not None:
+            tx.audit(audit(now))
+        if message.state is MessageState.QUEUED:  # "send again": a task of its own
+            request = tx.request(message.request_id)
+            entry_id = f"{dispatch_task_name(mid)}-again-{message.attempts}"
+            task = DispatchTask(
+                message.request_id, message.kind, message.round, message.channel, message.about
+            )
+            unit_of_work.follow_up(tx, deps.core, entry_id, Target.DISPATCH, task.payload())
+            return request is not None
+        settle_in(tx, deps, message, now)
+        return True
+
+    return unit_of_work.run(deps.core, step)
 
 
 def apply_provider_status(
@@ -396,13 +457,33 @@ def apply_provider_status(
     if mid is None and provider_message_id:
         found = deps.messages.find_by_provider_id(provider_message_id)
         mid = found.message_id if found else None
-    if mid is None or deps.messages.get(mid) is None:
+    if mid is None:
         return "ignored_unknown_message"
-    now = deps.core.clock.now()
-    changed = deps.messages.update(mid, lambda m: (m, m.provider_status(state, now, detail)))
-    if changed and state is MessageState.FAILED:
-        message = deps.messages.get(mid)
-        settle_request(
-            DispatchTask(message.request_id, message.kind, message.round, message.channel), deps
+
+    def step(tx: Transaction) -> str:
+        now = deps.core.clock.now()
+        message = tx.message(mid)
+        if message is None:
+            return "ignored_unknown_message"
+        if not message.provider_status(state, now, detail):
+            return "ignored_not_forward"
+        tx.save_message(message)
+        settle_in(tx, deps, message, now)
+        return "applied"
+
+    return unit_of_work.run(deps.core, step)
+
+
+def apply_statuses(deps: DispatchDependencies, updates) -> int:
+    """Every status of one verified webhook delivery; returns how many changed a message."""
+    applied = 0
+    for update in updates:
+        outcome = apply_provider_status(
+            deps,
+            update.state,
+            update.detail,
+            mid=update.message_id,
+            provider_message_id=update.provider_message_id,
         )
-    return "applied" if changed else "ignored_not_forward"
+        applied += outcome == "applied"
+    return applied

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from shared.domain.messages import Message
+from shared.domain.messages import Message, MessageState
 from shared.service_layer.ports import Dependencies
 
 T = TypeVar("T")
@@ -49,6 +49,20 @@ class OutgoingWhatsApp:
     parameters: tuple[str, ...]
     message_id: str
     preview: str  # for stand-ins and logs of the stand-in only
+
+
+class MalformedWebhook(ValueError):
+    """A verified webhook body that is not what the provider sends: 400, nothing changed."""
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """One delivery status from a provider's webhook, in the domain's words."""
+
+    state: MessageState
+    detail: str | None
+    message_id: str | None = None  # ours, when the provider echoes it back
+    provider_message_id: str | None = None
 
 
 class EmailNotifier(Protocol):

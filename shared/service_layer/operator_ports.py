@@ -102,3 +102,5 @@ class OperatorDependencies:
     messages: object | None = None
     # Admin-edited email templates (shared.service_layer.message_template_admin.TemplateStore).
     templates: object | None = None
+    # Where the "both channels failed" notice goes when an operator's action settles a pair.
+    operator_alert_email: str | None = None

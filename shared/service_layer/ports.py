@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
+from shared.domain.messages import Message
 from shared.domain.model import RemissionRequest, Status
+from shared.domain.outbox import OutboxEntry
 from shared.domain.sdp import SdpCandidate, SdpQuery
 
 T = TypeVar("T")
@@ -41,6 +43,11 @@ class RequestNotFound(Exception):
     pass
 
 
+class Contention(Exception):
+    """A transaction could not commit before its deadline (many writers on one document, or
+    the database unreachable). Nothing was written; the caller may try again."""
+
+
 class RequestRepository(Protocol):
     def add(self, request: RemissionRequest, claim: IdempotencyClaim) -> None:
         """Store a new request, its tracking code and its idempotency claim atomically.
@@ -57,6 +64,43 @@ class RequestRepository(Protocol):
     def list_by_status(
         self, status: Status, entered_before: datetime, limit: int = 100
     ) -> list[RemissionRequest]: ...
+
+
+# --- unit of work ---------------------------------------------------------------------------
+
+
+class Transaction(Protocol):
+    """What one step sees: reads inside the transaction, writes committed together."""
+
+    def request(self, request_id: str) -> RemissionRequest | None: ...
+
+    def save_request(self, request: RemissionRequest) -> None: ...
+
+    def message(self, message_id: str) -> Message | None: ...
+
+    def save_message(self, message: Message) -> None: ...
+
+    def audit(self, event) -> None:
+        """Append an audit event (shared.service_layer.operator_ports.AuditEvent)."""
+
+    def outbox_entry(self, entry_id: str) -> OutboxEntry | None: ...
+
+    def add_outbox(self, entry: OutboxEntry) -> bool:
+        """Record a follow-up unless one of that id exists; True when recorded."""
+
+    def save_outbox(self, entry: OutboxEntry) -> None: ...
+
+
+class Store(Protocol):
+    def transaction(self, step: Callable[[Transaction], T]) -> tuple[T, list[OutboxEntry]]:
+        """Run `step` in one transaction (again on contention: it must only read and write
+        through its argument) and return its result and the outbox entries it added. Raises
+        Contention when it cannot commit in time."""
+
+    def due_outbox(self, now: datetime, limit: int = 200) -> list[OutboxEntry]:
+        """Open entries due for another round, oldest first."""
+
+    def outbox_entry(self, entry_id: str) -> OutboxEntry | None: ...
 
 
 # --- file store ------------------------------------------------------------------------------
@@ -80,6 +124,18 @@ class StoredFile:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class UploadedObject:
+    """The part of a storage finalize event (or a bucket listing) the pipeline uses."""
+
+    bucket: str
+    name: str
+    generation: str
+    size: int
+    content_type: str | None
+    updated: datetime | None = None
+
+
 class FileStore(Protocol):
     def upload_instruction(
         self, object_name: str, content_type: str, max_bytes: int, valid_for: timedelta
@@ -100,6 +156,9 @@ class FileStore(Protocol):
 
     def read_url(self, object_name: str, valid_for: timedelta) -> str:
         """A signed GET for exactly this object (the operator's KTP view)."""
+
+    def list_objects(self, prefix: str, limit: int) -> list[UploadedObject]:
+        """Objects under `prefix` (the reconciliation of uploads whose event never came)."""
 
 
 # --- task queue ------------------------------------------------------------------------------
@@ -146,3 +205,7 @@ class Dependencies:
     upload_url_valid_for: timedelta
     # The queue of WhatsApp/email dispatch tasks (target "dispatch").
     dispatch_queue: str = "dispatch"
+    # The unit of work's storage (one transaction per step, with its outbox entries).
+    store: Store | None = None
+    # An outbox entry not acknowledged this long after it was due is enqueued again.
+    relay_after: timedelta = timedelta(seconds=60)

@@ -17,6 +17,7 @@ from typing import Protocol
 from shared.domain.form import normalize_whatsapp
 from shared.domain.model import KTP_MAX_BYTES, KtpContentType, KtpFile, RemissionRequest, Status
 from shared.domain.public_status import status_words
+from shared.domain.texts import text
 from shared.domain.tracking import normalize_tracking_code
 from shared.ktp_inspection import rejection_message
 from shared.logs import get_logger, log
@@ -32,43 +33,9 @@ WINDOW = timedelta(minutes=10)
 # A KTP may be uploaded again a few times; more is a client loop, not a person.
 MAX_UPLOAD_ATTEMPTS = 10
 
-MESSAGES = {
-    "no_match": {
-        "id": "Kode pelacakan dan nomor WhatsApp/email tidak cocok dengan permohonan mana pun. "
-        "Periksa kembali keduanya.",
-        "en": "The tracking code and WhatsApp number/email do not match any request. "
-        "Check both again.",
-    },
-    "invalid_code": {
-        "id": "Kode pelacakan tidak valid. Contoh: ACE-FGH-JK3 (9 huruf/angka).",
-        "en": "Invalid tracking code. Example: ACE-FGH-JK3 (9 letters/digits).",
-    },
-    "invalid_contact": {
-        "id": "Isi nomor WhatsApp atau email yang Anda pakai di formulir.",
-        "en": "Enter the WhatsApp number or email you used on the form.",
-    },
-    "rate_limited": {
-        "id": "Terlalu banyak percobaan. Tunggu 10 menit lalu coba lagi.",
-        "en": "Too many attempts. Wait 10 minutes and try again.",
-    },
-    "not_uploadable": {
-        "id": "Permohonan ini tidak sedang menunggu foto KTP.",
-        "en": "This request is not waiting for a KTP photo.",
-    },
-    "type_mismatch": {
-        "id": "Permohonan ini menunggu berkas {type}. Pilih berkas {type}.",
-        "en": "This request is waiting for a {type} file. Choose a {type} file.",
-    },
-    "too_many_attempts": {
-        "id": "Terlalu banyak unggahan ulang. Silakan hubungi kantor.",
-        "en": "Too many re-uploads. Please contact the office.",
-    },
-}
-
 
 def message(code: str, language: str = "id", **params: object) -> str:
-    texts = MESSAGES[code]
-    return texts.get(language, texts["id"]).format(**params)
+    return text(code, language, **params)
 
 
 class RateLimiter(Protocol):

@@ -9,10 +9,14 @@ from datetime import datetime, timedelta
 
 from shared.domain.accounts import Operator
 from shared.domain.answers import check_answer, compose_answer
+from shared.domain.messages import MessageState
 from shared.domain.model import Decision, DecisionKind, RemissionRequest, Status
 from shared.domain.sla import SlaClock, sla_clock
+from shared.service_layer import unit_of_work
 from shared.service_layer.auth import audit
-from shared.service_layer.operator_ports import OperatorDependencies
+from shared.service_layer.dispatch import kind_for_decision, owe_messages
+from shared.service_layer.operator_ports import AuditEvent, OperatorDependencies
+from shared.service_layer.ports import Transaction
 
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -140,13 +144,28 @@ def decide(
         answer_edited=edited,
     )
 
-    def apply(current: RemissionRequest):
+    details = {"kind": kind.value}
+    if kind is DecisionKind.FOUND:
+        details.update(
+            candidate=registration,
+            edited=edited,
+            answer_fingerprint=_fingerprint(answer_text),
+        )
+
+    def step(tx: Transaction):
+        # The decision, its audit event, the messages it owes and their tasks: one commit.
+        current = tx.request(request_id)
+        if current is None:
+            raise NotVisible
         if current.status is not Status.AWAITING_OPERATOR:
             return AlreadyDecided(current.last_decision, current.status)
         current.decide(decision)
+        tx.save_request(current)
+        tx.audit(AuditEvent(now, operator.username, f"decision_{kind.value}", request_id, details))
+        owe_messages(tx, deps.core, current, kind_for_decision(kind))
         return None
 
-    refused = deps.core.requests.update(request_id, apply)
+    refused = unit_of_work.run(deps.core, step)
     if refused is not None:
         audit(
             deps,
@@ -157,25 +176,7 @@ def decide(
             decided_by=refused.decision.operator if refused.decision else None,
         )
         raise refused
-    details = {"kind": kind.value}
-    if kind is DecisionKind.FOUND:
-        details.update(
-            candidate=registration,
-            edited=edited,
-            answer_fingerprint=_fingerprint(answer_text),
-        )
-    audit(deps, operator.username, f"decision_{kind.value}", target=request_id, **details)
-    _queue_decision_messages(deps, request_id, kind)
     return decision
-
-
-def _queue_decision_messages(deps: OperatorDependencies, request_id: str, kind: DecisionKind):
-    """The answer, the not-found notice or the re-upload request, on both channels (dispatch)."""
-    from shared.service_layer.dispatch import kind_for_decision, queue_messages
-
-    decided = deps.core.requests.get(request_id)
-    if decided is not None:
-        queue_messages(deps.core, decided, kind_for_decision(kind))
 
 
 def timeline(deps: OperatorDependencies, request: RemissionRequest) -> list[tuple[datetime, str]]:
@@ -199,6 +200,9 @@ def timeline(deps: OperatorDependencies, request: RemissionRequest) -> list[tupl
         "decision_clearer_ktp": "meminta KTP yang lebih jelas",
         "decision_refused": "mencoba memutuskan (sudah diputuskan)",
         "message_sent_manually": "mengirim pesan WhatsApp secara manual",
+        "message_sent_again": "mengirim ulang pesan yang statusnya tidak pasti",
+        "message_confirmed_sent": "menyatakan pesan yang statusnya tidak pasti sudah terkirim",
+        "message_given_up": "menghentikan pesan yang statusnya tidak pasti",
     }
     entries = [(h.at, labels[h.status]) for h in request.history]
     for event in deps.audit.for_target(request.request_id):
@@ -230,19 +234,10 @@ def request_messages(deps: OperatorDependencies, request: RemissionRequest) -> l
     return sorted(found, key=lambda m: (m.created_at, m.channel.value))
 
 
-def mark_message_sent(
-    deps: OperatorDependencies, operator: Operator, request_id: str, message_id: str
-) -> bool:
-    """The operator sent a WhatsApp message by its click-to-chat link. Raises NotVisible for a
-    message that is not this request's."""
-    from shared.service_layer import dispatch
+def _messaging(deps: OperatorDependencies):
     from shared.service_layer.dispatch_ports import DispatchDependencies
 
-    request = get_request(deps, request_id)
-    message = deps.messages.get(message_id) if deps.messages is not None else None
-    if message is None or message.request_id != request.request_id:
-        raise NotVisible
-    messaging = DispatchDependencies(
+    return DispatchDependencies(
         core=deps.core,
         messages=deps.messages,
         email=None,
@@ -250,14 +245,66 @@ def mark_message_sent(
         site_url="",
         office_name=deps.office_name,
         max_attempts=1,
+        operator_alert_email=deps.operator_alert_email,
     )
-    changed = dispatch.mark_manually_sent(messaging, message_id, operator.username)
-    if changed:
-        audit(
-            deps,
-            operator.username,
-            "message_sent_manually",
-            target=request_id,
-            message=message_id,
-        )
-    return changed
+
+
+def _own_message(deps: OperatorDependencies, request_id: str, message_id: str):
+    request = get_request(deps, request_id)
+    message = deps.messages.get(message_id) if deps.messages is not None else None
+    if message is None or message.request_id != request.request_id:
+        raise NotVisible
+    return message
+
+
+def mark_message_sent(
+    deps: OperatorDependencies, operator: Operator, request_id: str, message_id: str
+) -> bool:
+    """The operator sent a WhatsApp message by its click-to-chat link. Raises NotVisible for a
+    message that is not this request's."""
+    from shared.service_layer import dispatch
+
+    _own_message(deps, request_id, message_id)
+    return dispatch.mark_manually_sent(
+        _messaging(deps),
+        message_id,
+        operator.username,
+        audit=lambda now: AuditEvent(
+            now, operator.username, "message_sent_manually", request_id, {"message": message_id}
+        ),
+    )
+
+
+# What an operator may do with a message whose outcome is unknown (the provider may or may
+# not have it): each is audited and lets the request settle.
+UNKNOWN_MESSAGE_ACTIONS = {
+    "send_again": ("message_sent_again", "send_again"),
+    "confirm_sent": ("message_confirmed_sent", "confirm_sent"),
+    "give_up": ("message_given_up", "abandon"),
+}
+
+
+def settle_unknown_message(
+    deps: OperatorDependencies, operator: Operator, request_id: str, message_id: str, action: str
+) -> bool:
+    from shared.service_layer import dispatch
+
+    if action not in UNKNOWN_MESSAGE_ACTIONS:
+        raise NotVisible
+    _own_message(deps, request_id, message_id)
+    audit_action, method = UNKNOWN_MESSAGE_ACTIONS[action]
+    return dispatch.operator_settles(
+        _messaging(deps),
+        message_id,
+        lambda m, now: getattr(m, method)(operator.username, now),
+        audit=lambda now: AuditEvent(
+            now, operator.username, audit_action, request_id, {"message": message_id}
+        ),
+    )
+
+
+def unknown_messages(deps: OperatorDependencies, limit: int = 200) -> list:
+    """Messages whose outcome nobody knows, oldest first: the queue tab that settles them."""
+    if deps.messages is None:
+        return []
+    return deps.messages.in_state(MessageState.UNKNOWN, limit)

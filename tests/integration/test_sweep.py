@@ -11,4 +11,4 @@ def test_only_the_scheduler_may_sweep(local_stack):
     assert requests.post(url, json={}, timeout=30).status_code == 403
     answer = requests.post(url, json={}, headers={"X-CloudScheduler": "true"}, timeout=60)
     assert answer.status_code == 200
-    assert set(answer.json()) == {"expired", "requeued", "failed", "messages_requeued"}
+    assert set(answer.json()) == {"expired", "relayed", "failed", "uploads_reconciled"}

@@ -85,7 +85,8 @@ def test_a_good_upload_is_cleaned_moved_and_queued_once(deps):
     assert request.ktp.object_name not in deps.files.objects  # the URL's object is gone
     assert stored.ktp.verified_object_name in deps.files.objects
     assert [t.target for t in lookup_tasks(deps)] == ["sdp_lookup"]
-    assert lookup_tasks(deps)[0].payload == {"request_id": request.request_id}
+    payload = lookup_tasks(deps)[0].payload
+    assert payload == {"request_id": request.request_id, "outbox_id": lookup_tasks(deps)[0].name}
 
     # The same event again, and a second PUT through the same URL: nothing new happens,
     # and the unchecked second file is not kept.
@@ -94,19 +95,27 @@ def test_a_good_upload_is_cleaned_moved_and_queued_once(deps):
     assert request.ktp.object_name not in deps.files.objects
 
 
-def test_a_crash_between_acceptance_and_queueing_is_healed_by_the_redelivery(deps):
+def test_a_lost_enqueue_after_acceptance_is_healed_by_the_relay(deps):
+    """The acceptance and the lookup it owes are one commit; the enqueue after it may fail."""
     request = submit(deps).request
     deps.tasks.fail_next = True
-    with pytest.raises(ConnectionError):
-        put_and_notify(deps, request, jpeg_bytes())
-    assert deps.requests.get(request.request_id).status is Status.RECEIVED
-    # Eventarc redelivers the same event; the object was already moved, the lookup is queued.
+    assert put_and_notify(deps, request, jpeg_bytes()) == "received"
+    assert deps.requests.get(request.request_id).status is Status.SDP_LOOKUP
+    assert lookup_tasks(deps) == []
+    owed = [e for e in deps.store.open_entries() if e.target == "sdp_lookup"]
+    assert [e.entry_id for e in owed] == [services.lookup_task_name(request.request_id, 1)]
+    # Eventarc redelivers the same event: nothing is owed twice, the raw object stays gone.
     outcome = services.handle_ktp_uploaded(
         UploadedObject("bucket", request.ktp.object_name, "1", 1, "image/jpeg"), deps
     )
-    assert outcome == "received"
-    assert deps.requests.get(request.request_id).status is Status.SDP_LOOKUP
-    assert len(lookup_tasks(deps)) == 1
+    assert outcome == "duplicate"
+    deps.clock.advance(minutes=2)
+    assert services.sweep(deps).relayed >= 1
+    assert [t.name for t in lookup_tasks(deps)] == [f"{owed[0].entry_id}-r1"]
+    assert services.run_sdp_lookup(request.request_id, deps, outbox_id=owed[0].entry_id) == (
+        "awaiting_operator"
+    )
+    assert deps.store.outbox_entry(owed[0].entry_id).state == "done"
 
 
 @pytest.mark.parametrize(
@@ -189,35 +198,39 @@ def test_a_lookup_for_an_unknown_request_is_acknowledged(deps):
 
 
 def test_a_task_that_runs_before_it_is_marked_queued_still_does_its_work(deps):
-    """Cloud Tasks may dispatch before the enqueuer's own write lands."""
+    """A request accepted but never marked queued (before lookups were owed in the same
+    commit) is still looked up; the lookup delivered twice does its work once."""
     request = submit(deps).request
-    deps.tasks.fail_next = True  # leaves the request RECEIVED, as in that race
-    with pytest.raises(ConnectionError):
-        put_and_notify(deps, request, jpeg_bytes())
+    put_and_notify(deps, request, jpeg_bytes())
+
+    def back_to_received(r):
+        r.status = Status.RECEIVED
+        r.history.pop()
+
+    deps.requests.update(request.request_id, back_to_received)
     assert services.run_sdp_lookup(request.request_id, deps) == "awaiting_operator"
     stored = deps.requests.get(request.request_id)
     assert [e.status for e in stored.history][-2:] == [Status.SDP_LOOKUP, Status.AWAITING_OPERATOR]
-    # The enqueuer's late mark is then a no-op, not an illegal move.
-    outcome = services.handle_ktp_uploaded(
-        UploadedObject("bucket", request.ktp.object_name, "1", 1, "image/jpeg"), deps
-    )
-    assert outcome == "duplicate"
+    assert services.run_sdp_lookup(request.request_id, deps) == "duplicate"
 
 
 def test_the_sweep_expires_abandoned_uploads_and_deletes_what_was_left(deps):
     waiting = submit(deps).request
+    arrived = submit(deps).request
     rejected = submit(deps).request
     put_and_notify(deps, rejected, b"junk", "image/jpeg")
     fresh = None
     deps.clock.advance(hours=23)
     fresh = submit(deps).request
-    deps.files.put(waiting.ktp.object_name, b"half")  # e.g. a PUT whose event never came
+    deps.files.put(arrived.ktp.object_name, b"half")  # a PUT whose event never came
     deps.clock.advance(hours=2)
 
     report = services.sweep(deps)
-    assert (report.expired, report.requeued, report.failed) == (1, 0, 0)
+    assert (report.expired, report.failed, report.uploads_reconciled) == (1, 0, 1)
     assert deps.requests.get(waiting.request_id).status is Status.EXPIRED
-    assert waiting.ktp.object_name not in deps.files.objects
+    # The file that did arrive was checked (and refused, with a message), never expired unread.
+    assert deps.requests.get(arrived.request_id).status is Status.UPLOAD_REJECTED
+    assert arrived.ktp.object_name not in deps.files.objects
     assert deps.requests.get(fresh.request_id).status is Status.AWAITING_UPLOAD
     # A rejected upload gets a week to try again.
     assert deps.requests.get(rejected.request_id).status is Status.UPLOAD_REJECTED
@@ -230,13 +243,13 @@ def test_the_sweep_requeues_a_lost_lookup_then_gives_up_visibly(deps):
     request = submit(deps).request
     put_and_notify(deps, request, jpeg_bytes())
     deps.tasks.tasks.clear()  # the queue lost the task
-    deps.clock.advance(minutes=1)
-    assert services.sweep(deps).requeued == 0  # too early to worry
+    deps.clock.advance(seconds=30)
+    assert services.sweep(deps).relayed == 0  # too early to worry
 
     deps.clock.advance(minutes=10)
-    assert services.sweep(deps).requeued == 1
-    task = deps.tasks.tasks[-1]
-    assert task.payload == {"request_id": request.request_id}
+    assert services.sweep(deps).relayed == 3  # the lookup and the receipt on both channels
+    task = lookup_tasks(deps)[-1]
+    assert task.payload["request_id"] == request.request_id
     assert task.name != services.lookup_task_name(request.request_id, 1)
     assert services.run_sdp_lookup(request.request_id, deps) == "awaiting_operator"
 

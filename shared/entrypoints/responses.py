@@ -1,0 +1,271 @@
+"""Each function's input unpacked into a use case's arguments and its result shaped into the
+answer the API documents (README "The API"). One function per entry point."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import logging
+
+import flask
+from cloudevents.http import CloudEvent
+
+from shared.domain.form import FormInvalid
+from shared.domain.sdp import SdpUnavailable
+from shared.entrypoints.http import Refusal, json_response, language_of, problem
+from shared.logs import get_logger, log
+from shared.service_layer import public, services
+from shared.service_layer.ports import UploadedObject
+
+logger = get_logger("functions")
+
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+def _upload(upload) -> dict | None:
+    if upload is None:
+        return None
+    return {
+        "url": upload.url,
+        "method": upload.method,
+        "headers": upload.headers,
+        "expires_at": upload.expires_at.isoformat(),
+    }
+
+
+# --- submit and the KTP upload event ---------------------------------------------------------
+
+
+def submitted(payload: dict, deps) -> flask.Response:
+    language = language_of(payload)
+    try:
+        result = services.submit_request(payload, deps)
+    except FormInvalid as invalid:
+        errors = {
+            field: {"code": error.code, "message": error.text(language)}
+            for field, error in invalid.errors.items()
+        }
+        return problem(400, "invalid_form", language, errors=errors)
+    except services.IdempotencyKeyReused:
+        return problem(409, "idempotency_key_reused", language)
+    request = result.request
+    body = {
+        "request_id": request.request_id,
+        "tracking_code": request.tracking_code,
+        "status": request.status.value,
+        "upload": _upload(result.upload),
+    }
+    return json_response(body, 201 if result.created else 200)
+
+
+def uploaded_object(event: CloudEvent, bucket: str) -> UploadedObject | None:
+    data = event.data or {}
+    if data.get("bucket") != bucket:
+        return None
+    return UploadedObject(
+        bucket=data["bucket"],
+        name=data.get("name", ""),
+        generation=str(data.get("generation", "")),
+        size=int(data.get("size") or 0),
+        content_type=data.get("contentType"),
+    )
+
+
+# --- tasks -------------------------------------------------------------------------------------
+
+
+def looked_up(payload: dict, retries: int, deps) -> flask.Response:
+    request_id = payload.get("request_id")
+    if not isinstance(request_id, str) or not request_id:
+        # A malformed task will never succeed; acknowledge it so it is not retried forever.
+        log(logger, logging.ERROR, "malformed lookup task dropped")
+        return json_response({"outcome": "malformed"})
+    try:
+        outcome = services.run_sdp_lookup(
+            request_id, deps, previous_attempts=retries, outbox_id=_outbox_id(payload)
+        )
+    except SdpUnavailable:
+        return json_response({"error": "sdp_unavailable", "message": "retry later"}, 503)
+    return json_response({"outcome": outcome})
+
+
+def dispatched(payload: dict, retries: int, deps) -> flask.Response:
+    from shared.service_layer import dispatch
+
+    try:
+        task = dispatch.DispatchTask.from_payload(payload)
+    except dispatch.MalformedTask:
+        log(logger, logging.ERROR, "malformed dispatch task dropped")
+        return json_response({"outcome": "malformed"})
+    try:
+        outcome = dispatch.run_dispatch(task, deps, retries, outbox_id=_outbox_id(payload))
+    except dispatch.RetryLater as later:
+        # Non-2xx: Cloud Tasks retries with the queue's back-off.
+        response = json_response(
+            {"error": "retry_later", "message": later.code}, 429 if later.retry_after else 503
+        )
+        if later.retry_after:
+            response.headers["Retry-After"] = str(later.retry_after)
+        return response
+    return json_response({"outcome": outcome})
+
+
+def _outbox_id(payload: dict) -> str | None:
+    value = payload.get("outbox_id")
+    return value if isinstance(value, str) and 0 < len(value) <= 500 else None
+
+
+# --- the public status page -------------------------------------------------------------------
+
+
+def client_address(http_request: flask.Request) -> str:
+    """The caller's IP. Behind Google's load balancer X-Forwarded-For ends with
+    `<client-ip>,<load-balancer-ip>`; anything before those is what the client sent itself, so
+    it is never trusted. Without the header (the local stack) the socket's peer is the client."""
+    header = http_request.headers.get("X-Forwarded-For", "")
+    hops = [h.strip() for h in header.split(",") if h.strip()]
+    if len(hops) >= 2:
+        return hops[-2]
+    if hops:
+        return hops[0]
+    return http_request.remote_addr or "unknown"
+
+
+REFUSALS = (
+    public.RateLimited,
+    public.InvalidQuery,
+    public.NoMatch,
+    public.NotUploadable,
+    public.TooManyAttempts,
+)
+
+
+def _refusal(error: Exception, language: str) -> flask.Response:
+    from shared.domain.form import message as form_message
+
+    if isinstance(error, public.RateLimited):
+        response = problem(429, "rate_limited", language)
+        response.headers["Retry-After"] = str(int(public.WINDOW.total_seconds()))
+        return response
+    if isinstance(error, public.InvalidQuery):
+        errors = {}
+        for field, code in error.errors.items():
+            text = form_message(code, language) if code.startswith("ktp_") else None
+            errors[field] = {"code": code, "message": text or public.message(code, language)}
+        return problem(400, "invalid_query", language, errors=errors)
+    if isinstance(error, public.NotUploadable):
+        text = public.message(error.code, language, **error.params)
+        return json_response({"error": error.code, "message": text}, 409)
+    if isinstance(error, public.TooManyAttempts):
+        return problem(409, "too_many_attempts", language)
+    # NoMatch: the one answer for an unknown code and for a wrong contact.
+    return problem(404, "no_match", language)
+
+
+def status_view(payload: dict, client: str, deps, limiter) -> flask.Response:
+    language = language_of(payload)
+    try:
+        view = public.view_status(
+            payload.get("tracking_code"), payload.get("contact"), client, deps, limiter, language
+        )
+    except REFUSALS as error:
+        return _refusal(error, language)
+    return json_response(
+        {
+            "tracking_code": view.tracking_code,
+            "status": view.status,
+            "title": view.title,
+            "next": view.next_step,
+            "timeline": [
+                {"status": e.status, "at": e.at.isoformat(), "text": e.text} for e in view.timeline
+            ],
+            "can_upload": view.can_upload,
+            "rejection": view.rejection,
+        }
+    )
+
+
+def new_upload(payload: dict, client: str, deps, limiter) -> flask.Response:
+    language = language_of(payload)
+    try:
+        result = public.new_upload(
+            payload.get("tracking_code"),
+            payload.get("contact"),
+            payload.get("ktp_content_type"),
+            payload.get("ktp_size"),
+            client,
+            deps,
+            limiter,
+        )
+    except REFUSALS as error:
+        return _refusal(error, language)
+    return json_response(
+        {
+            "tracking_code": result.tracking_code,
+            "status": result.status,
+            "upload": _upload(result.upload),
+        }
+    )
+
+
+# --- delivery webhooks ------------------------------------------------------------------------
+
+
+@functools.cache
+def _sendgrid_key(encoded: str):
+    from shared.adapters.webhook_signatures import sendgrid_public_key
+
+    return sendgrid_public_key(encoded)
+
+
+def _verified(check, what: str) -> None:
+    from shared.adapters.webhook_signatures import SignatureRefused
+
+    try:
+        check()
+    except SignatureRefused:
+        log(logger, logging.WARNING, f"{what} webhook refused: signature")
+        raise Refusal(problem(403, "forbidden")) from None
+
+
+def _statuses(parse, body: bytes, deps) -> flask.Response:
+    from shared.service_layer.dispatch import apply_statuses
+    from shared.service_layer.dispatch_ports import MalformedWebhook
+
+    try:
+        updates = parse(body)
+    except MalformedWebhook:
+        return problem(400, "invalid_json")
+    return json_response({"applied": apply_statuses(deps, updates)})
+
+
+def sendgrid_statuses(http_request: flask.Request, body: bytes, settings, deps):
+    from shared.adapters.sendgrid_email import parse_events
+    from shared.adapters.webhook_signatures import verify_sendgrid
+
+    key = _sendgrid_key(settings.messaging("SENDGRID_WEBHOOK_PUBLIC_KEY"))
+    _verified(lambda: verify_sendgrid(key, http_request.headers, body), "sendgrid")
+    return _statuses(parse_events, body, deps)
+
+
+def whatsapp_statuses(http_request: flask.Request, body: bytes, settings, deps):
+    from shared.adapters.webhook_signatures import verify_whatsapp
+    from shared.adapters.whatsapp_cloud import parse_statuses
+
+    secret = settings.messaging("WHATSAPP_APP_SECRET")
+    _verified(lambda: verify_whatsapp(secret, http_request.headers, body), "whatsapp")
+    return _statuses(parse_statuses, body, deps)
+
+
+def whatsapp_handshake(http_request: flask.Request, settings) -> flask.Response:
+    token = settings.messaging("WHATSAPP_VERIFY_TOKEN")
+    given = http_request.args.get("hub.verify_token", "")
+    if (
+        http_request.args.get("hub.mode") == "subscribe"
+        and token
+        and hmac.compare_digest(given.encode(), token.encode())
+    ):
+        challenge = http_request.args.get("hub.challenge", "")
+        if challenge.isdigit():
+            return flask.Response(challenge, 200, mimetype="text/plain")
+    return problem(403, "forbidden")

@@ -3,8 +3,14 @@
 The storage emulator emits no events, so the storage front hands every stored object to
 `FinalizeEventDelivery`, which POSTs a CloudEvent in binary HTTP mode to the `ktp_uploaded`
 function, as Eventarc would. Delivery is at-least-once: a failed attempt (connection error or
-any non-2xx answer) is retried with exponential backoff, and every attempt of one event
-carries the same `ce-id`, which is what lets the handler recognise a duplicate.
+any non-2xx answer) is retried with exponential backoff up to a cap, until the event is
+delivered or its give-up time has passed (Eventarc keeps trying for 24 hours, so an event
+outlasts a restart of the function), and every attempt of one event carries the same `ce-id`,
+which is what lets the handler recognise a duplicate.
+
+Faults for the tests and the chaos run (local only): `drop_next(n)` makes the next n events
+never come (an event lost between Cloud Storage and the function), and `duplicate` delivers
+every event twice, at once, with the same `ce-id` (at-least-once taken literally).
 """
 
 from __future__ import annotations
@@ -80,31 +86,64 @@ class FinalizeEventDelivery:
         self,
         target_url: str,
         *,
-        max_attempts: int = 6,
+        max_attempts: int | None = None,
         first_backoff_seconds: float = 0.25,
+        max_backoff_seconds: float = 30.0,
+        give_up_after_seconds: float = 24 * 3600.0,
         request_timeout_seconds: float = 30.0,
+        duplicate: bool = False,
     ) -> None:
         self.target_url = target_url
+        # None: no count limit, only the give-up time (Eventarc's behaviour).
         self.max_attempts = max_attempts
         self.first_backoff_seconds = first_backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self.give_up_after_seconds = give_up_after_seconds
         self.request_timeout_seconds = request_timeout_seconds
+        self.duplicate = duplicate
         self.delivered = 0
         self.abandoned = 0
+        self.dropped = 0
+        self._drop_remaining = 0
         self._pending = 0
         self._condition = threading.Condition()
 
+    def drop_next(self, count: int) -> None:
+        with self._condition:
+            self._drop_remaining = max(0, int(count))
+
+    def stats(self) -> dict:
+        with self._condition:
+            return {
+                "delivered": self.delivered,
+                "abandoned": self.abandoned,
+                "dropped": self.dropped,
+                "pending": self._pending,
+                "drop_remaining": self._drop_remaining,
+                "duplicate": self.duplicate,
+                "max_backoff_seconds": self.max_backoff_seconds,
+                "give_up_after_seconds": self.give_up_after_seconds,
+            }
+
     def deliver_in_background(self, object_resource: Mapping) -> str:
-        """Schedule one event for the stored object; return its ce-id."""
+        """Schedule one event for the stored object (twice when duplicating); return its ce-id."""
         event_id = uuid.uuid4().hex
         data = event_data(object_resource)
         with self._condition:
-            self._pending += 1
-        threading.Thread(
-            target=self._deliver,
-            args=(event_id, data),
-            name=f"finalize-{event_id[:8]}",
-            daemon=True,
-        ).start()
+            if self._drop_remaining > 0:
+                self._drop_remaining -= 1
+                self.dropped += 1
+                logger.warning("finalize event %s dropped (fault control)", event_id)
+                return event_id
+            copies = 2 if self.duplicate else 1
+            self._pending += copies
+        for copy in range(copies):
+            threading.Thread(
+                target=self._deliver,
+                args=(event_id, data),
+                name=f"finalize-{event_id[:8]}-{copy}",
+                daemon=True,
+            ).start()
         return event_id
 
     def join_pending(self, timeout: float) -> bool:
@@ -128,21 +167,20 @@ class FinalizeEventDelivery:
     def _deliver_with_retries(self, event_id: str, data: dict) -> bool:
         headers = finalized_event_headers(event_id, data)
         backoff = self.first_backoff_seconds
-        for attempt in range(1, self.max_attempts + 1):
+        give_up_at = time.monotonic() + self.give_up_after_seconds
+        attempt = 0
+        while True:
+            attempt += 1
             outcome = self._attempt(headers, data)
             if outcome is None:
                 logger.info("finalize event %s delivered (attempt %d)", event_id, attempt)
                 return True
-            logger.warning(
-                "finalize event %s attempt %d/%d failed: %s",
-                event_id,
-                attempt,
-                self.max_attempts,
-                outcome,
-            )
-            if attempt < self.max_attempts:
-                time.sleep(backoff)
-                backoff *= 2
+            logger.warning("finalize event %s attempt %d failed: %s", event_id, attempt, outcome)
+            out_of_attempts = self.max_attempts is not None and attempt >= self.max_attempts
+            if out_of_attempts or time.monotonic() + backoff > give_up_at:
+                break
+            time.sleep(backoff)
+            backoff = min(backoff * 2, self.max_backoff_seconds)
         logger.error("finalize event %s abandoned after %d attempts", event_id, attempt)
         return False
 

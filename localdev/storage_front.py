@@ -15,11 +15,17 @@ of the real service. It is local tooling only, never deployed.
 
 Sign upload URLs with `api_access_endpoint` set to this front's base URL
 (`http://127.0.0.1:9199`, no trailing slash, no path).
+
+Fault controls for the tests and the chaos run (no bucket name starts with `_`):
+`POST /_control/finalize` with `{"drop_next": n}` (the next n events never come) and/or
+`{"duplicate": true|false}` (deliver every event twice); `GET /_control/finalize` reports the
+delivery counters.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -50,6 +56,7 @@ logger = logging.getLogger(__name__)
 # not a general object store.
 BODY_BUFFER_LIMIT = 16 * 1024 * 1024
 LENGTH_RANGE_HEADER = "x-goog-content-length-range"
+CONTROL_PREFIX = "/_control/"
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,8 @@ class StorageFront:
 
     def __call__(self, environ, start_response) -> Iterable[bytes]:
         request = Request(environ)
+        if request.path.startswith(CONTROL_PREFIX):
+            return self._control(request)(environ, start_response)
         if request.method == "OPTIONS":
             response = self._preflight(request)
         else:
@@ -110,6 +119,19 @@ class StorageFront:
                 response = Response(error.to_xml(), error.status, mimetype="application/xml")
             self._add_cors_headers(request, response)
         return response(environ, start_response)
+
+    def _control(self, request: Request) -> Response:
+        if request.path != f"{CONTROL_PREFIX}finalize":
+            return Response("not found", 404)
+        if request.method == "POST":
+            body = request.get_json(silent=True) or {}
+            if "drop_next" in body:
+                self.events.drop_next(int(body["drop_next"]))
+            if "duplicate" in body:
+                self.events.duplicate = bool(body["duplicate"])
+        elif request.method != "GET":
+            return Response("method not allowed", 405)
+        return Response(json.dumps(self.events.stats()), 200, mimetype="application/json")
 
     def _preflight(self, request: Request) -> Response:
         # Like GCS: a preflight that matches no CORS rule still gets 200, but without any
@@ -290,6 +312,21 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--finalize-url", required=True, help="where finalize CloudEvents are POSTed"
     )
+    parser.add_argument(
+        "--retry-cap-seconds",
+        type=float,
+        default=30.0,
+        help="longest pause between two attempts of one finalize event",
+    )
+    parser.add_argument(
+        "--give-up-after-seconds",
+        type=float,
+        default=24 * 3600.0,
+        help="stop retrying an event this long after it was stored (Eventarc: 24 h)",
+    )
+    parser.add_argument(
+        "--duplicate-events", action="store_true", help="deliver every finalize event twice"
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -306,7 +343,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         emulator_url=arguments.emulator_url,
         service_account_info=ensure_local_service_account(arguments.service_account_file),
         cors=CorsRule(origins=tuple(arguments.allowed_origin)),
-        events=FinalizeEventDelivery(arguments.finalize_url),
+        events=FinalizeEventDelivery(
+            arguments.finalize_url,
+            max_backoff_seconds=arguments.retry_cap_seconds,
+            give_up_after_seconds=arguments.give_up_after_seconds,
+            duplicate=arguments.duplicate_events,
+        ),
     )
     server = make_server(arguments.host, arguments.port, front, threaded=True)
     # Stop cleanly on SIGTERM too, so the stack's supervisor can shut us down.

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -486,3 +487,76 @@ def test_object_names_are_canonicalised_as_the_signer_does(sign, bucket, awkward
 
     assert response.status_code == 200, response.text
     assert bucket.get_blob(name).size == len(JPEG)
+
+
+def test_delivery_outlasts_a_receiver_outage_with_capped_backoff():
+    receiver = EventReceiver()
+    receiver.failures_to_answer = 6
+    server = serve_in_thread(receiver)
+    try:
+        delivery = FinalizeEventDelivery(
+            f"http://127.0.0.1:{server.port}/",
+            first_backoff_seconds=0.05,
+            max_backoff_seconds=0.2,
+            give_up_after_seconds=30,
+        )
+        started = time.monotonic()
+        delivery.deliver_in_background(
+            {"bucket": BUCKET, "name": "ktp/x.jpg", "updated": "2026-01-01T00:00:00.000Z"}
+        )
+        assert delivery.join_pending(timeout=20)
+        elapsed = time.monotonic() - started
+    finally:
+        server.shutdown()
+    # Seven attempts: pauses 0.05, 0.1, then capped at 0.2 (no 1.6 s or 3.2 s waits).
+    assert (delivery.delivered, delivery.abandoned) == (1, 0)
+    assert len(receiver.attempt_ids) == 7
+    assert elapsed < 2.5
+
+
+def test_delivery_gives_up_at_its_give_up_time_not_a_count():
+    delivery = FinalizeEventDelivery(
+        f"http://127.0.0.1:{free_port()}/",
+        first_backoff_seconds=0.05,
+        max_backoff_seconds=0.1,
+        give_up_after_seconds=1.0,
+    )
+    started = time.monotonic()
+    delivery.deliver_in_background(
+        {"bucket": BUCKET, "name": "ktp/x.jpg", "updated": "2026-01-01T00:00:00.000Z"}
+    )
+    assert delivery.join_pending(timeout=10)
+    assert (delivery.delivered, delivery.abandoned) == (0, 1)
+    assert 0.8 <= time.monotonic() - started < 3
+
+
+def control(front, **body) -> dict:
+    url = f"{front.public_url}/_control/finalize"
+    answer = requests.post(url, json=body, timeout=5) if body else requests.get(url, timeout=5)
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def test_the_control_drops_the_next_events(sign, front, receiver, bucket):
+    names = [f"ktp/{uuid.uuid4().hex}/ktp.jpg" for _ in range(3)]
+    before = control(front)["dropped"]
+    assert control(front, drop_next=2)["drop_remaining"] == 2
+    for name in names:
+        assert requests.put(sign(name), data=JPEG, headers=browser_headers()).status_code == 200
+    assert front.events.join_pending(timeout=10)
+    # Stored all the same: only the events never come.
+    assert all(bucket.get_blob(name) is not None for name in names)
+    assert [len(receiver.events_for(name)) for name in names] == [0, 0, 1]
+    assert control(front)["dropped"] - before == 2
+
+
+def test_the_control_delivers_every_event_twice_with_one_id(sign, front, receiver, object_name):
+    control(front, duplicate=True)
+    try:
+        response = requests.put(sign(object_name), data=JPEG, headers=browser_headers())
+        assert response.status_code == 200
+        assert front.events.join_pending(timeout=10)
+    finally:
+        assert control(front, duplicate=False)["duplicate"] is False
+    first, second = receiver.events_for(object_name)
+    assert first["id"] == second["id"]

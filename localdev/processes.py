@@ -1,4 +1,9 @@
-"""Start, watch and stop the local stack's processes (local tooling, never deployed)."""
+"""Start, watch, restart and stop the local stack's processes (local tooling, never deployed).
+
+`ManagedProcess` is one part (its own session, so its whole group is signalled together);
+`Supervisor` watches the parts and starts again any that dies, as Cloud Run starts a new
+instance of a crashed function, and says so on stderr and in its log.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,12 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 
@@ -38,6 +46,23 @@ def port_is_free(port: int) -> bool:
         return True
 
 
+def child_pids(pid: int) -> list[int]:
+    """Direct children of `pid` (gunicorn's workers under its master), from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command name may hold spaces and parentheses: ppid follows the last ')'.
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and fields[1] == str(pid):
+            children.append(int(entry.name))
+    return sorted(children)
+
+
 @dataclass
 class ManagedProcess:
     name: str
@@ -45,6 +70,9 @@ class ManagedProcess:
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    # Called (without arguments) after a restart, to wait until the part answers again.
+    ready_check: Callable[[], bool] | None = None
+    ready_timeout: float = 90.0
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,6 +88,13 @@ class ManagedProcess:
             preexec_fn=_terminate_with_parent,
         )
         log.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def wait_ready(self, is_ready: Callable[[], bool], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -83,14 +118,150 @@ class ManagedProcess:
         except OSError:
             return ""
 
+    def signal_group(self, signum: int) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signum)
+
+    def pause(self) -> None:
+        """SIGSTOP the whole group: the port stays open, nothing answers (a hung backend)."""
+        self.signal_group(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.signal_group(signal.SIGCONT)
+
+    def kill_main(self) -> None:
+        """kill -9 of the main process only (its children are left to notice)."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signal.SIGKILL)
+
+    def reap_group(self) -> None:
+        """After the main process died: end what is left of its group (a gunicorn worker
+        still holding the port), so a restart can bind it."""
+        self.signal_group(signal.SIGKILL)
+        if self.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(5)
+
     def stop(self, grace: float = 5.0) -> None:
         if self.process is None or self.process.poll() is not None:
+            if self.process is not None:
+                self.signal_group(signal.SIGKILL)
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
+        self.signal_group(signal.SIGTERM)
+        # A paused (SIGSTOPped) group only acts on the SIGTERM once it runs again.
+        self.signal_group(signal.SIGCONT)
         try:
             self.process.wait(grace)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+            self.signal_group(signal.SIGKILL)
             self.process.wait(grace)
+
+
+class Supervisor:
+    """Restarts any watched process that exits while it is not held down on purpose.
+
+    A part that keeps dying is started again after a growing pause (up to `max_backoff`),
+    so a broken part shows in the log instead of spinning the machine.
+    """
+
+    def __init__(
+        self,
+        log_path: Path,
+        *,
+        check_every: float = 0.5,
+        first_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        announce: Callable[[str], None] | None = None,
+    ) -> None:
+        self.log_path = log_path
+        self.check_every = check_every
+        self.first_backoff = first_backoff
+        self.max_backoff = max_backoff
+        self.announce = announce or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.restarts: dict[str, int] = {}
+        self._watched: list[ManagedProcess] = []
+        self._held: set[str] = set()
+        self._backoff: dict[str, float] = {}
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, processes: Iterable[ManagedProcess]) -> None:
+        with self._lock:
+            for process in processes:
+                if process not in self._watched:
+                    self._watched.append(process)
+
+    def hold(self, name: str) -> None:
+        """Leave this part down (a planned outage) until `release`."""
+        with self._lock:
+            self._held.add(name)
+
+    def release(self, name: str) -> None:
+        with self._lock:
+            self._held.discard(name)
+
+    def start(self) -> None:
+        # The thread that starts a child is its "parent" for PR_SET_PDEATHSIG: restarts run
+        # on this long-lived thread, never on a short-lived one.
+        self._thread = threading.Thread(target=self._run, name="supervisor", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def total_restarts(self) -> int:
+        return sum(self.restarts.values())
+
+    def record(self, line: str) -> None:
+        stamped = f"{datetime.now().isoformat(timespec='seconds')} supervisor: {line}"
+        self.announce(f"supervisor: {line}")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "a", encoding="utf-8") as log:
+            log.write(stamped + "\n")
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.check_every):
+            with self._lock:
+                dead = [
+                    p
+                    for p in self._watched
+                    if p.name not in self._held and p.process is not None and not p.running()
+                ]
+            for process in dead:
+                if self._stopping.is_set():
+                    return
+                self._restart(process)
+
+    def _restart(self, process: ManagedProcess) -> None:
+        code = process.process.returncode
+        how = f"killed by signal {-code}" if code < 0 else f"exited with {code}"
+        count = self.restarts.get(process.name, 0) + 1
+        self.restarts[process.name] = count
+        backoff = self._backoff.get(process.name, self.first_backoff)
+        self.record(
+            f"{process.name} {how}; restarting it (restart {count}) in {backoff:.1f} s; "
+            f"see {process.log_path}"
+        )
+        process.reap_group()
+        if self._stopping.wait(backoff):
+            return
+        with self._lock:
+            if process.name in self._held:
+                return
+            process.start()
+        if process.ready_check is None:
+            self._backoff[process.name] = self.first_backoff
+            return
+        try:
+            process.wait_ready(process.ready_check, process.ready_timeout)
+        except (RuntimeError, TimeoutError) as error:
+            self._backoff[process.name] = min(backoff * 2, self.max_backoff)
+            self.record(f"{process.name} did not come back: {str(error).splitlines()[0]}")
+            return
+        self._backoff[process.name] = self.first_backoff
+        self.record(f"{process.name} is answering again (pid {process.pid})")

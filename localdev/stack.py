@@ -4,7 +4,13 @@ stops every process it started. The tests and the benchmark start the same stack
 
 Parts: the Firestore emulator (gcloud), the storage emulator (PyPI gcp-storage-emulator) behind
 the storage front (signature checks, CORS, finalize events), the Cloud Tasks emulator (in its
-own virtualenv: it pins an old protobuf), and the gateway serving the site and every function.
+own virtualenv: it pins an old protobuf), the provider stand-ins, optionally an SDP web
+service stand-in (`sdp_source="http"`), and the gateway serving the site and every function.
+
+A supervisor starts again any part that dies (the gateway master too) and says so on stderr
+and in `logs/supervisor.log`; the emulators keep their data in memory, so a restarted emulator
+starts empty. The fault helpers (`stop_part`, `kill_part`, `kill_function_worker`, `pause_part`)
+are what the chaos run and the fault tests use.
 """
 
 from __future__ import annotations
@@ -23,13 +29,20 @@ from pathlib import Path
 
 import requests
 
-from localdev.processes import ManagedProcess, free_port, port_is_free
+from localdev.processes import (
+    ManagedProcess,
+    Supervisor,
+    child_pids,
+    free_port,
+    port_is_free,
+)
 from localdev.provider_standin import ensure_sendgrid_key
-from localdev.sdp.demo import ensure_demo_snapshot
+from localdev.sdp.demo import DEMO_SEED, ensure_demo_snapshot
 from localdev.signing_key import ensure_local_service_account
 
 REPO = Path(__file__).resolve().parents[1]
-SWEEP_EVERY_SECONDS = 300
+# What Cloud Scheduler does in the cloud: the sweep is also the outbox relay, every minute.
+SWEEP_EVERY_SECONDS = 60
 LOCAL_OPERATOR_ALERT_EMAIL = "petugas.remisi@kantor.local"
 
 
@@ -56,6 +69,21 @@ class StackConfig:
     tasks_max_retries: int = 5
     with_echo: bool = False
     demo_sdp_records: int = 2000
+    # An outbox entry not acknowledged this long after it was written is enqueued again by the
+    # relay (the sweep); the functions read it as OUTBOX_RELAY_AFTER_SECONDS.
+    outbox_relay_after_seconds: int = 60
+    # Restart any part that dies.
+    supervise: bool = True
+    # Finalize events: the longest pause between attempts, and when to stop (Eventarc: 24 h).
+    finalize_retry_cap_seconds: float = 30.0
+    finalize_give_up_seconds: float = 24 * 3600.0
+    # Fault modes: every finalize event / every Cloud Task delivered twice.
+    duplicate_finalize_events: bool = False
+    duplicate_tasks: bool = False
+    # "local": the demo snapshot on disk; "http": the SDP web service stand-in (same records),
+    # which takes faults (POST {sdp_url}/_control/faults).
+    sdp_source: str = "local"
+    sdp_port: int = 8089
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -69,6 +97,7 @@ class StackConfig:
                 "front_port",
                 "tasks_port",
                 "providers_port",
+                "sdp_port",
             )
         }
         return cls(state_dir=state_dir, **ports, **overrides)
@@ -125,6 +154,26 @@ class LocalStack:
             providers_command,
             logs / "providers.log",
             env={"PYTHONPATH": str(REPO)},
+            ready_check=lambda: requests.get(self.outbox_url, timeout=2).status_code == 200,
+            ready_timeout=30,
+        )
+        self.sdp_url = f"http://127.0.0.1:{c.sdp_port}"
+        self.sdp_credential = secrets.token_urlsafe(16)
+        self._sdp = ManagedProcess(
+            "sdp-standin",
+            [
+                sys.executable,
+                "-m",
+                "localdev.sdp.standin",
+                f"--port={c.sdp_port}",
+                f"--records={c.demo_sdp_records}",
+                f"--seed={DEMO_SEED}",
+                f"--credential={self.sdp_credential}",
+            ],
+            logs / "sdp.log",
+            env={"PYTHONPATH": str(REPO)},
+            ready_check=lambda: requests.get(self.sdp_url + "/", timeout=2).status_code == 401,
+            ready_timeout=60,
         )
 
         self._firestore = ManagedProcess(
@@ -138,6 +187,7 @@ class LocalStack:
                 "--quiet",
             ],
             logs / "firestore.log",
+            ready_check=lambda: requests.get(f"http://{self.firestore_host}/", timeout=1).ok,
         )
         self._storage = ManagedProcess(
             "storage-emulator",
@@ -150,21 +200,32 @@ class LocalStack:
                 f"--default-bucket={c.bucket}",
             ],
             logs / "storage.log",
+            ready_check=lambda: requests.get(self.storage_emulator_url + "/", timeout=1).ok,
+            ready_timeout=60,
         )
+        front_command = [
+            sys.executable,
+            "-m",
+            "localdev.storage_front",
+            f"--port={c.front_port}",
+            f"--emulator-url={self.storage_emulator_url}",
+            f"--service-account-file={self.signing_key_file}",
+            f"--allowed-origin={self.site_url}",
+            f"--finalize-url={self.site_url}/api/ktp_uploaded",
+            f"--retry-cap-seconds={c.finalize_retry_cap_seconds}",
+            f"--give-up-after-seconds={c.finalize_give_up_seconds}",
+        ]
+        if c.duplicate_finalize_events:
+            front_command.append("--duplicate-events")
         self._front = ManagedProcess(
             "storage-front",
-            [
-                sys.executable,
-                "-m",
-                "localdev.storage_front",
-                f"--port={c.front_port}",
-                f"--emulator-url={self.storage_emulator_url}",
-                f"--service-account-file={self.signing_key_file}",
-                f"--allowed-origin={self.site_url}",
-                f"--finalize-url={self.site_url}/api/ktp_uploaded",
-            ],
+            front_command,
             logs / "storage-front.log",
             env={"PYTHONPATH": str(REPO)},
+            ready_check=lambda: (
+                requests.options(self.storage_public_url + "/", timeout=1) is not None
+            ),
+            ready_timeout=30,
         )
         self._tasks = ManagedProcess(
             "tasks-emulator",
@@ -178,13 +239,36 @@ class LocalStack:
             ],
             logs / "tasks.log",
             env={"PYTHONWARNINGS": "ignore"},
+            ready_check=self._queue_exists,
+            ready_timeout=60,
         )
         gateway_command = [sys.executable, "-m", "localdev.gateway", f"--port={c.site_port}"]
         if c.with_echo:
             gateway_command.append("--with-echo")
+        if c.duplicate_tasks:
+            gateway_command.append("--duplicate-tasks")
         self._gateway = ManagedProcess(
-            "gateway", gateway_command, logs / "gateway.log", env=self.function_env()
+            "gateway",
+            gateway_command,
+            logs / "gateway.log",
+            env=self.function_env(),
+            ready_check=lambda: (
+                requests.get(self.site_url + "/api/submit", timeout=2).status_code == 405
+            ),
         )
+        self.parts = {
+            p.name: p
+            for p in (
+                self._firestore,
+                self._storage,
+                self._tasks,
+                self._front,
+                self._providers,
+                self._sdp,
+                self._gateway,
+            )
+        }
+        self.supervisor = Supervisor(logs / "supervisor.log")
 
     def function_env(self) -> dict[str, str]:
         """What each function gets: the same variables a cloud deployment sets, in local mode."""
@@ -203,8 +287,7 @@ class LocalStack:
             "CLOUD_TASKS_EMULATOR_HOST": self.tasks_host,
             "STORAGE_PUBLIC_URL": self.storage_public_url,
             "LOCAL_SIGNING_KEY_FILE": str(self.signing_key_file),
-            "SDP_SOURCE": "local",
-            "SDP_LOCAL_DIR": str(self.sdp_dir),
+            **self._sdp_env(),
             # Dispatch against the local stand-ins (same adapters as in the cloud).
             "DISPATCH_QUEUE": c.dispatch_queue,
             "DISPATCH_URL": f"{self.site_url}/api/dispatch",
@@ -224,8 +307,18 @@ class LocalStack:
             "OPERATOR_ALERT_EMAIL": LOCAL_OPERATOR_ALERT_EMAIL,
             "PROVIDER_TIMEOUT_SECONDS": str(c.provider_timeout_seconds),
             "TEMPLATE_CACHE_SECONDS": str(c.template_cache_seconds),
+            "OUTBOX_RELAY_AFTER_SECONDS": str(c.outbox_relay_after_seconds),
             **c.extra_env,
         }
+
+    def _sdp_env(self) -> dict[str, str]:
+        if self.config.sdp_source == "http":
+            return {
+                "SDP_SOURCE": "http",
+                "SDP_SERVICE_URL": self.sdp_url,
+                "SDP_SERVICE_CREDENTIAL": self.sdp_credential,
+            }
+        return {"SDP_SOURCE": "local", "SDP_LOCAL_DIR": str(self.sdp_dir)}
 
     def start(self) -> None:
         c = self.config
@@ -238,6 +331,7 @@ class LocalStack:
                 c.front_port,
                 c.tasks_port,
                 c.providers_port,
+                *((c.sdp_port,) if c.sdp_source == "http" else ()),
             )
             if not port_is_free(p)
         ]
@@ -247,35 +341,96 @@ class LocalStack:
         ensure_demo_snapshot(self.sdp_dir, c.demo_sdp_records)
         try:
             # The slow ones (Java, gcloud) first, and all of them before waiting on any.
-            for process in (self._firestore, self._storage, self._tasks):
+            first = [self._firestore, self._storage, self._tasks]
+            if c.sdp_source == "http":
+                first.append(self._sdp)
+            for process in first:
                 process.start()
                 self.processes.append(process)
-            self._storage.wait_ready(
-                lambda: requests.get(self.storage_emulator_url + "/", timeout=1).ok, 60
-            )
+            self._wait(self._storage)
             self._front.start()
             self.processes.append(self._front)
-            self._firestore.wait_ready(
-                lambda: requests.get(f"http://{self.firestore_host}/", timeout=1).ok, 90
-            )
-            self._tasks.wait_ready(self._queue_exists, 60)
-            self._front.wait_ready(
-                lambda: requests.options(self.storage_public_url + "/", timeout=1) is not None, 30
-            )
+            for process in (self._firestore, self._tasks, self._front):
+                self._wait(process)
+            if c.sdp_source == "http":
+                self._wait(self._sdp)
             self._providers.start()
             self.processes.append(self._providers)
             self._gateway.start()
             self.processes.append(self._gateway)
-            self._gateway.wait_ready(
-                lambda: requests.get(self.site_url + "/api/submit", timeout=2).status_code == 405,
-                90,
-            )
-            self._providers.wait_ready(
-                lambda: requests.get(self.outbox_url, timeout=2).status_code == 200, 30
-            )
+            self._wait(self._gateway)
+            self._wait(self._providers)
         except BaseException:
             self.stop()
             raise
+        if c.supervise:
+            self.supervisor.watch(self.processes)
+            self.supervisor.start()
+
+    @staticmethod
+    def _wait(process: ManagedProcess) -> None:
+        process.wait_ready(process.ready_check, process.ready_timeout)
+
+    # --- faults (the chaos run and the fault tests) -------------------------------------------
+
+    def stop_part(self, name: str) -> None:
+        """A planned outage: the part stays down (the supervisor leaves it) until start_part."""
+        self.supervisor.hold(name)
+        self.parts[name].stop()
+
+    def start_part(self, name: str) -> None:
+        process = self.parts[name]
+        if not process.running():
+            process.start()
+        self._wait(process)
+        self.supervisor.release(name)
+
+    def kill_part(self, name: str) -> int:
+        """kill -9 of the part's main process (the gateway master, say); the supervisor brings
+        it back. Returns the killed pid."""
+        process = self.parts[name]
+        pid = process.pid
+        process.kill_main()
+        return pid
+
+    def function_worker_pids(self) -> list[int]:
+        return child_pids(self._gateway.pid) if self._gateway.running() else []
+
+    def kill_function_worker(self) -> int | None:
+        """kill -9 of a gunicorn worker serving the functions; its master forks a new one."""
+        workers = self.function_worker_pids()
+        if not workers:
+            return None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(workers[0], signal.SIGKILL)
+        return workers[0]
+
+    def pause_part(self, name: str) -> None:
+        """SIGSTOP of the part's process group (Firestore hanging, not refusing)."""
+        self.parts[name].pause()
+
+    def resume_part(self, name: str) -> None:
+        self.parts[name].resume()
+
+    def wait_until_answering(self, name: str, timeout: float = 90) -> None:
+        """Wait for a part to answer again (after a kill, the supervisor's restart)."""
+        deadline = time.monotonic() + timeout
+        process = self.parts[name]
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                if process.running() and process.ready_check():
+                    return
+            time.sleep(0.2)
+        raise TimeoutError(f"{name} not answering after {timeout:.0f} s")
+
+    def sweep(self, timeout: float = 120) -> requests.Response:
+        """What Cloud Scheduler does: POST the sweep (also the outbox relay)."""
+        return requests.post(
+            f"{self.site_url}/api/sweep",
+            json={},
+            timeout=timeout,
+            headers={"X-CloudScheduler": "true"},
+        )
 
     def _queue_exists(self) -> bool:
         from shared.adapters.cloud_tasks_queue import emulator_client
@@ -284,6 +439,7 @@ class LocalStack:
         return client.get_queue(name=self.queue_path, timeout=2).name == self.queue_path
 
     def stop(self) -> None:
+        self.supervisor.stop()
         for process in reversed(self.processes):
             process.stop()
         self.processes.clear()
@@ -298,6 +454,11 @@ class LocalStack:
                 f"{self.storage_public_url})",
                 f"  Cloud Tasks        {self.tasks_host}  queue {self.queue_path}",
                 f"  outbox             {self.outbox_url}  (email and WhatsApp stand-ins)",
+                *(
+                    [f"  SDP stand-in       {self.sdp_url}"]
+                    if self.config.sdp_source == "http"
+                    else []
+                ),
                 f"  logs               {self.config.state_dir / 'logs'}",
                 "Press Ctrl-C to stop everything.",
             ]
@@ -325,21 +486,17 @@ def main(argv: list[str] | None = None) -> int:
     print(stack.describe(), flush=True)
     next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
     try:
+        # A part that dies is restarted by the stack's supervisor (and reported there); this
+        # loop only plays Cloud Scheduler (infra: fn_sweep's schedule).
         while not stopping.wait(1.0):
-            dead = [p.name for p in stack.processes if p.process.poll() is not None]
-            if dead:
-                print(f"stopped unexpectedly: {', '.join(dead)}; see the logs", file=sys.stderr)
-                return 1
             if time.monotonic() >= next_sweep:
-                # What Cloud Scheduler does in the cloud (infra: fn_sweep's schedule).
                 next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
-                with contextlib.suppress(requests.RequestException):
-                    requests.post(
-                        f"{stack.site_url}/api/sweep",
-                        json={},
-                        timeout=60,
-                        headers={"X-CloudScheduler": "true"},
-                    )
+                try:
+                    answer = stack.sweep(timeout=60)
+                    if answer.status_code != 200:
+                        print(f"sweep answered HTTP {answer.status_code}", file=sys.stderr)
+                except requests.RequestException as error:
+                    print(f"sweep failed: {type(error).__name__}", file=sys.stderr)
     finally:
         print("Stopping…", flush=True)
         stack.stop()

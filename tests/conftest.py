@@ -28,7 +28,16 @@ def local_stack(tmp_path_factory):
     state = tmp_path_factory.mktemp("stack")
     stack = LocalStack(
         StackConfig.on_free_ports(
-            state, demo_sdp_records=500, provider_timeout_seconds=2, template_cache_seconds=1
+            state,
+            demo_sdp_records=500,
+            provider_timeout_seconds=2,
+            template_cache_seconds=1,
+            # The relay re-enqueues what is not acknowledged after 2 s, so a test can wait it out.
+            outbox_relay_after_seconds=2,
+            # Finalize retries pause at most 1 s and stop after 2 minutes: a gateway restart is
+            # outlasted, a test never waits long.
+            finalize_retry_cap_seconds=1.0,
+            finalize_give_up_seconds=120.0,
         )
     )
     stack.start()

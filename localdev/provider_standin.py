@@ -4,8 +4,11 @@ adapters run unchanged against them. What they accept lands in the outbox (`GET 
 each email and WhatsApp message as the recipient would see it, every value escaped.
 
 Test controls (local only): `POST /_control/faults` queues failures per channel (429 with a
-reset, 500, timeout, WhatsApp error codes); `POST /_control/deliver` makes the provider call
-the project's webhook with a correctly signed delivery event; `GET /_control/messages` lists
+reset, 500, timeout, WhatsApp error codes), each used once (`times` of them), or, with
+`seconds`, a standing fault that answers every call for that long (several standing faults on
+one channel take turns at random: a provider failing with 5xx, 429 and timeouts at once);
+`POST /_control/deliver` makes the provider call the project's webhook with a correctly signed
+delivery event; `GET /_control/messages` lists
 what was received; `POST /_control/clear` empties everything. Local tooling only.
 
     python -m localdev.provider_standin --port 8125 --sendgrid-key-file k.pem \
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import random
 import threading
 import time
 import uuid
@@ -50,15 +54,21 @@ class Outbox:
         self.lock = threading.Lock()
         self.messages: list[dict] = []
         self.faults: dict[str, list[dict]] = {"email": [], "whatsapp": []}
+        # (until, fault) per channel: answered on every call until time.monotonic() > until.
+        self.standing: dict[str, list[tuple[float, dict]]] = {"email": [], "whatsapp": []}
 
     def next_fault(self, channel: str, to: str) -> dict | None:
-        """The first queued fault for this channel (and recipient, when the fault names one)."""
+        """The first queued fault for this channel (and recipient, when the fault names one),
+        else one of the standing faults still in force."""
         with self.lock:
             queue = self.faults[channel]
             for index, fault in enumerate(queue):
                 if fault.get("to") in (None, to):
                     return queue.pop(index)
-            return None
+            now = time.monotonic()
+            self.standing[channel] = [(u, f) for u, f in self.standing[channel] if u > now]
+            active = [f for _, f in self.standing[channel] if f.get("to") in (None, to)]
+            return random.choice(active) if active else None  # noqa: S311 - not security
 
 
 class StandIn:
@@ -225,8 +235,12 @@ class StandIn:
         if channel not in ("email", "whatsapp"):
             return _json({"error": "channel"}, 400)
         with self.outbox.lock:
-            for _ in range(int(body.get("times", 1))):
-                self.outbox.faults[channel].append(body)
+            if body.get("seconds"):
+                until = time.monotonic() + float(body["seconds"])
+                self.outbox.standing[channel].append((until, body))
+            else:
+                for _ in range(int(body.get("times", 1))):
+                    self.outbox.faults[channel].append(body)
         return _json({"queued": len(self.outbox.faults[channel])})
 
     def deliver(self, request: Request) -> Response:
@@ -306,7 +320,7 @@ class StandIn:
     def clear(self, request: Request) -> Response:
         with self.outbox.lock:
             self.outbox.messages.clear()
-            for queue in self.outbox.faults.values():
+            for queue in (*self.outbox.faults.values(), *self.outbox.standing.values()):
                 queue.clear()
         return _json({"cleared": True})
 

@@ -89,12 +89,12 @@ bench: setup
 bench-pages: setup
 	$(PY) -m tests.bench.page_load
 
-## SDP directory: matching quality on a held-out labelled set, and lookup speed at 300k records.
+## SDP directory: matching on the synthetic and rule-written sets beside a rapidfuzz baseline; lookup speed (RECORDS=1000000: national scale).
 sdp-eval: setup
-	$(PY) -m localdev.sdp.evaluate --seed 2
+	$(PY) -m localdev.sdp.evaluate
 
 sdp-bench: setup
-	$(PY) -m localdev.sdp.bench --records 300000
+	$(PY) -m localdev.sdp.bench --records $(or $(RECORDS),100000)
 
 clean:
 	rm -rf $(VENV) $(TASKS_VENV) infra/.venv-checkov .local test-artifacts bench-results .pytest_cache .ruff_cache

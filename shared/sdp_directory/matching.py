@@ -40,6 +40,8 @@ class MatchPolicy:
     query_weight: float = 0.6  # share of the name score from covering the query's words
     patronym_weight: float = 0.35  # a father's name left out costs this much of a word
     initial_similarity: float = 0.75  # "M" against "Mulyadi"
+    # "Rohim" for "Rahim", "Pauji" for "Fauzi": regional pronunciation, not a typo (names.py)
+    sound_similarity: float = 0.93
     # A word that is itself a name in the directory is probably meant as that name: "Dadi"
     # is less likely a typo of "Hadi" than "Hdi" is.
     known_word_penalty: float = 0.25
@@ -47,6 +49,10 @@ class MatchPolicy:
     # people rarely get the first letter wrong; different names often differ there (Dadi/Hadi)
     first_letter_penalty: float = 0.1
     alias_factor: float = 0.78
+    # an alias no more than this many records carry is as telling as a name
+    alias_distinct_max: int = 2
+    alias_distinct_factor: float = 0.95
+    upt_pool_bonus: float = 0.5  # in the pool, ties between namesakes go to the asked UPT
     both_names_bonus: float = 15.0
     merged_min_ratio: float = 90.0  # words run together must agree this well letter by letter
     birth_same: float = 12.0
@@ -62,6 +68,8 @@ class _NameMatch:
     score: float = 0.0
     variant_tokens: tuple[int, ...] = ()
     is_alias: bool = False
+    distinct_alias: bool = False
+    sound_alike: bool = False
     typo: bool = False
     record_words_missing: bool = False
     only_patronym_missing: bool = False
@@ -92,8 +100,8 @@ def search_index(
     query_tokens = sorted({t for v in normalised.variants for t in v.tokens})
     similar = {token: _similar_vocab(index, token, policy) for token in query_tokens}
 
-    pool = _candidate_pool(index, query, similar, policy)
     upt_same = _upt_verdicts(index, query.upt)
+    pool = _candidate_pool(index, query, similar, policy, upt_same)
     birth = date_to_int(query.birth_date) if query.birth_date else None
     registration_hits = (
         set(index.find_registration(query.registration_number))
@@ -143,12 +151,19 @@ def _similar_vocab(index: SdpIndex, token: str, policy: MatchPolicy) -> dict[int
         if similarity < 1.0:
             if word.replace("j", "y") == token_jy:
                 similarity = 0.97  # j/y: old spelling the normaliser could not be sure of
-            if known:
-                similarity -= policy.known_word_penalty
-            if word[0] != token[0]:
-                similarity -= policy.first_letter_penalty
+            elif names.sound_variants(token, word):
+                similarity = policy.sound_similarity
+            else:
+                if known:
+                    similarity -= policy.known_word_penalty
+                if word[0] != token[0]:
+                    similarity -= policy.first_letter_penalty
         if similarity > 0:
             similar[vocab_id] = similarity
+    # sound-alikes too far apart letter by letter for the ratio: "Pauji" / "Fauzi"
+    for vocab_id in index.sound_bucket(token):
+        if vocab_id not in similar and names.sound_variants(token, index.vocab[vocab_id]):
+            similar[vocab_id] = policy.sound_similarity
     return similar
 
 
@@ -178,7 +193,11 @@ def _split_variants(index: SdpIndex, query: names.NormalisedName) -> list[names.
 
 
 def _candidate_pool(
-    index: SdpIndex, query: SdpQuery, similar: dict[str, dict[int, float]], policy: MatchPolicy
+    index: SdpIndex,
+    query: SdpQuery,
+    similar: dict[str, dict[int, float]],
+    policy: MatchPolicy,
+    upt_same: list[bool] | None = None,
 ) -> list[int]:
     # np.zeros is lazily zeroed memory: cheap even for 300,000 records, and per call so
     # concurrent lookups in one instance never share a scratch array
@@ -193,6 +212,10 @@ def _candidate_pool(
     chosen: dict[int, None] = {}
     if touched:
         ids = np.concatenate(touched)
+        if upt_same is not None and any(upt_same):
+            in_upt = np.asarray(upt_same, dtype=bool)[index.upt_id[ids]]
+            # once per record, however many of its words matched
+            total[np.unique(ids[in_upt])] += np.float32(policy.upt_pool_bonus)
         scores = total[ids]
         # a record appears once per matching word: take enough to fill the pool after dedup
         take = min(len(ids), policy.pool * 4)
@@ -236,11 +259,17 @@ def _best_name_match(
             match.is_alias = is_alias
             match.merged = match.merged or variant.is_split
             if is_alias:
-                match.score *= policy.alias_factor
+                match.distinct_alias = _alias_is_distinct(index, record_tokens, policy)
+                match.score *= (
+                    policy.alias_distinct_factor if match.distinct_alias else policy.alias_factor
+                )
             if match.score > best_here.score:
                 best_here = match
         if is_alias:
-            best_alias = max(best_alias, best_here.score / policy.alias_factor)
+            factor = (
+                policy.alias_distinct_factor if best_here.distinct_alias else policy.alias_factor
+            )
+            best_alias = max(best_alias, best_here.score / factor)
         else:
             best_main = max(best_main, best_here.score)
         if best_here.score > best.score:
@@ -250,6 +279,21 @@ def _best_name_match(
         best.score = min(100.0, best_main + policy.both_names_bonus)
         best.both_names = True
     return best
+
+
+def _alias_is_distinct(index: SdpIndex, alias_tokens: tuple[int, ...], policy) -> bool:
+    """Whether at most `alias_distinct_max` records carry every word of this alias."""
+    if not alias_tokens:
+        return False
+    postings = sorted((index.postings(t) for t in set(alias_tokens)), key=len)
+    holders = postings[0]
+    if len(holders) <= policy.alias_distinct_max:
+        return True
+    for other in postings[1:]:
+        holders = np.intersect1d(holders, other, assume_unique=True)
+        if len(holders) <= policy.alias_distinct_max:
+            return True
+    return False
 
 
 def _token_similarity(index: SdpIndex, query_token: str, vocab_id: int, similar, policy) -> float:
@@ -314,7 +358,8 @@ def _name_match(
     result.score = 100.0 * (
         policy.query_weight * query_cov + (1 - policy.query_weight) * record_cov
     )
-    result.typo = any(s < 1.0 for _, s in query_match.values())
+    result.sound_alike = any(s == policy.sound_similarity for _, s in query_match.values())
+    result.typo = any(s < 1.0 and s != policy.sound_similarity for _, s in query_match.values())
     missing = [j for j in range(len(record_tokens)) if j not in record_match]
     result.record_words_missing = bool(missing)
     result.only_patronym_missing = bool(missing) and all(j >= patronym_start for j in missing)
@@ -422,7 +467,10 @@ def _name_reasons(
         reasons.append("nama dan alias sama-sama cocok")
     elif match.is_alias:
         alias_text = " ".join(index.vocab[t] for t in match.variant_tokens).title()
-        reasons.append(f"cocok dengan alias “{alias_text}”")
+        if match.distinct_alias:
+            reasons.append(f"cocok dengan alias khas “{alias_text}” (hampir tidak ada yang lain)")
+        else:
+            reasons.append(f"cocok dengan alias “{alias_text}”")
     record_norm = names.normalise_name(record_name, aliases)
     exact_words = names.raw_words(query.raw) <= names.raw_words(" ".join((record_name, *aliases)))
     clean = not (match.typo or match.query_words_unmatched or match.merged)
@@ -436,6 +484,7 @@ def _name_reasons(
                 (names.OLD_SPELLING, "ejaan lama"),
                 (names.VARIANT_SPELLING, "varian ejaan (mis. Muhammad/Moh.)"),
                 (names.DOUBLE_LETTERS, "huruf ganda"),
+                (names.COMPOUND, "nama majemuk Arab digabung/dipisah"),
             )
             if tag in tags
         ]
@@ -446,6 +495,8 @@ def _name_reasons(
             reasons.append("gelar diabaikan")
     elif clean:
         reasons.append("nama cocok")
+    if match.sound_alike:
+        reasons.append("ejaan sesuai lafal daerah (mis. Rahim/Rohim, Fauzi/Pauji)")
     if match.merged:
         reasons.append("penulisan nama digabung/dipisah berbeda")
     if match.typo:

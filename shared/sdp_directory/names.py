@@ -10,7 +10,15 @@ Both sides go through the same steps so that "H. Moch. Joesoef bin Achmad, S.H."
 - "bin" / "binti" / "bt" mark where the father's name starts (often left out by requesters);
 - old spelling (oe→u, dj→j, tj→c, sj→sy, ch→kh and j→y inside old-spelled words);
 - doubled letters collapsed; common variants mapped to one form
-  (Muhammad/Mohammad/Muhamad/Moh./Moch./M., Ahmad/Achmad, Abdul/Abd., Nur/Noor, ...).
+  (Muhammad/Mohammad/Muhamad/Moh./Moch./M., Ahmad/Achmad, Abdul/Abd., Nur/Noor, ...);
+- Arabic compounds with the article split the same way however they were written
+  ("Abdurrahim", "Abdurahim", "Abdul Rahim", "Abdur Rahim" → abdul rahim; "Nurjanah" → nur
+  janah), following the sun-letter assimilation of al- (ar-, as-, at-, ad-, an-, az-).
+
+`sound_fold` is not a normalisation but a key for *similar* words: the vowels and consonants
+that regional pronunciation swaps (Javanese a/o, e/i, u/o; Sundanese f/p, v/p, z/j, sy/s;
+Arabic kh/k, q/k, dz/z, ai/ae/e) fold together, so the matcher can find "Rohim" for "Rahim" and
+"Pauji" for "Fauzi" without calling them identical.
 
 Each step that changed something leaves a tag, so the operator can be told *why* two
 spellings were treated as the same name.
@@ -29,6 +37,7 @@ OLD_SPELLING = "ejaan_lama"
 VARIANT_SPELLING = "varian_ejaan"
 DOUBLE_LETTERS = "huruf_ganda"
 PATRONYM = "bin_binti"
+COMPOUND = "kata_majemuk"
 
 TITLES = frozenset(
     {
@@ -144,6 +153,91 @@ def canonical_token(token: str) -> tuple[str, frozenset[str]]:
     return word, frozenset(tags)
 
 
+# First elements of Arabic compounds written with the article (ʿAbd al-, Fath al-, Nūr al-, ...)
+_ARTICLE_STEMS = (
+    "abd", "fath", "habib", "mujib", "ain", "khoir", "khair", "khoer", "khaer", "miftah", "zain",
+    "zaen", "syams", "sams", "badr", "nasr", "saif", "syaif", "amir", "husn", "ikhwan", "fakhr",
+    "lutf", "aziz", "nur", "syihab", "sihab", "jamal", "kamal", "ihsan", "hasbul", "zuhr",
+)  # fmt: skip
+_SUN_LETTERS = "tdrzsnl"  # al- assimilates before these (and sy, sh): ar-Rahman, as-Salam
+_COMPOUND = re.compile(
+    r"(?P<stem>" + "|".join(sorted(_ARTICLE_STEMS, key=len, reverse=True)) + r")"
+    r"(?:ul(?P<moon>[a-z]{3,})|u(?P<sun>[" + _SUN_LETTERS + r"])(?P=sun)?(?P<rest>[a-z]{3,}))"
+)
+_ARTICLE_ONLY = re.compile(r"(?P<stem>" + "|".join(_ARTICLE_STEMS) + r")u[" + _SUN_LETTERS + r"]")
+# "Nurjanah", "Nurhayati": nur fused with a whole name, no article
+_NUR_FUSED = re.compile(r"nur(?!ul|ud|ut|us|ur)(?P<rest>[a-z]{4,})")
+_KEEP_WHOLE = frozenset({"abdullah", "abdulah", "nasrullah", "nasrulah", "saifullah"})
+
+
+def split_compound(word: str) -> list[str]:
+    """'abdurrahman' -> ['abdul', 'rahman']; 'nurulhuda' -> ['nurul', 'huda']; 'abdur' ->
+    ['abdul']; 'syamsuddin' stays (the -uddin names are one word however they are spelt)."""
+    if word in _KEEP_WHOLE:
+        return [word]
+    found = _COMPOUND.fullmatch(word)
+    if found:
+        stem = found["stem"]
+        if found["moon"]:
+            rest = found["moon"]
+        else:
+            rest = found["sun"] + found["rest"]
+            if rest[1] == rest[0]:
+                rest = rest[1:]  # the optional doubling gave way to a longer rest
+            if len(rest) < 4 or rest.startswith(("din", "in")):
+                return [word]  # Syamsuddin, Nurudin: the name is the compound itself
+        if rest.startswith("lah") and len(rest) <= 4:
+            return [word]  # ...ullah
+        return [stem + "ul", rest]
+    if _ARTICLE_ONLY.fullmatch(word):
+        return [word[:-2] + "ul"]  # "Abdur Rahman", "Fathur Rohman": the article stays apart
+    found = _NUR_FUSED.fullmatch(word)
+    if found and not found["rest"].startswith(("din", "udin", "hadi")):
+        return ["nur", found["rest"]]
+    return [word]
+
+
+_SOUND_DIGRAPHS = (
+    ("sy", "s"), ("sh", "s"), ("ts", "s"), ("kh", "k"), ("gh", "g"), ("dh", "d"), ("dz", "z"),
+    ("th", "t"), ("ph", "f"), ("ie", "i"), ("ai", "e"), ("ae", "e"), ("ei", "e"), ("au", "o"),
+    ("q", "k"), ("x", "ks"), ("v", "f"), ("f", "p"), ("z", "j"), ("y", "i"),
+)  # fmt: skip
+
+
+@lru_cache(maxsize=200_000)
+def sound_fold(token: str) -> str:
+    """The token with sound-alike consonants folded; vowels kept (see `sound_variants`)."""
+    word = token
+    for old, new in _SOUND_DIGRAPHS:
+        word = word.replace(old, new)
+    word = re.sub(r"(.)\1+", r"\1", word)
+    if len(word) > 3 and word.endswith("h") and word[-2] in "aiueo":
+        word = word[:-1]  # Fatimah / Fatima: the tā' marbūṭa is often not written
+    if word.endswith("j"):
+        word = word[:-1] + "s"  # a final z is said s in Sundanese: Aziz / Ajis
+    return word
+
+
+def sound_key(token: str) -> str:
+    """A coarse bucket for `sound_fold`: vowels a/o/u and e/i folded too."""
+    return sound_fold(token).translate(_VOWEL_CLASS)
+
+
+_VOWEL_CLASS = str.maketrans("aoeiu", "aaiia")
+_VOWEL_PAIRS = frozenset({("a", "o"), ("o", "a"), ("o", "u"), ("u", "o"), ("e", "i"), ("i", "e")})
+
+
+def sound_variants(a: str, b: str) -> bool:
+    """Whether two tokens differ only in the ways regional pronunciation changes names:
+    the folded consonants, and single vowels a/o, u/o, e/i (never a/u or a/i)."""
+    fa, fb = sound_fold(a), sound_fold(b)
+    if fa == fb:
+        return True
+    if len(fa) != len(fb):
+        return False
+    return all(x == y or (x, y) in _VOWEL_PAIRS for x, y in zip(fa, fb, strict=True))
+
+
 def _raw_tokens(part: str) -> list[str]:
     """Words of one name part, keeping dotted abbreviations ("s.h.", "moh.") recognisable."""
     words: list[str] = []
@@ -179,9 +273,13 @@ def _normalise_part(part: str, is_alias: bool, tags: set[str]) -> NameVariant | 
             patronym_start = len(tokens)  # "Ahmad b. Hasan"
             tags.add(PATRONYM)
             continue
-        canonical, token_tags = canonical_token(word)
-        tags.update(token_tags)
-        tokens.append(canonical)
+        pieces = split_compound(word)
+        if len(pieces) > 1 or pieces[0] != word:
+            tags.add(COMPOUND)
+        for piece in pieces:
+            canonical, token_tags = canonical_token(piece)
+            tags.update(token_tags)
+            tokens.append(canonical)
     if not tokens:
         return None
     return NameVariant(

@@ -4,6 +4,7 @@ import pytest
 
 from localdev.sdp.synthetic import generate_records
 from shared.domain.sdp import SdpQuery, SdpUnavailable
+from shared.sdp_directory import names
 from shared.sdp_directory.directory import EmptySdpDirectory, SnapshotSdpDirectory
 from shared.sdp_directory.index import build_index
 from shared.sdp_directory.records import CustodyStatus, SdpRecord
@@ -28,6 +29,20 @@ KNOWN = [
     person("B.I 4/2024", "Siti Nurhayati binti Slamet", sex="P"),
     person("B.I 5/2024", "Djoko Tjahjono"),
     person("B.I 6/2024", "Sukarno"),
+    person("B.I 7/2024", "Rahim Saputra"),
+    person("B.I 8/2024", "Abdurrahman Siregar"),
+    person("B.I 9/2024", "Fauzi Hidayat"),
+    person("B.I 10/2024", "Yanto Wibowo", aliases=("Si Belang",)),
+    *(
+        person(f"B.I {11 + i}/2024", name, aliases=("Ucok",), upt=upt)
+        for i, (name, upt) in enumerate(
+            (
+                ("Ronald Sitompul", "Lapas Kelas IIA Serang"),
+                ("Hendrik Pardede", "Rutan Kelas IIB Pandeglang"),
+                ("Daniel Sinaga", "Lapas Kelas I Tangerang"),
+            )
+        )
+    ),
 ]
 
 
@@ -77,14 +92,41 @@ def test_typos_and_merged_words(directory):
     assert "ada salah ketik kecil pada nama" in top.reasons
 
 
-def test_alias_with_name_is_strong_but_alias_alone_is_not_a_good_match(directory):
+def test_alias_with_name_is_strong(directory):
     top = best(directory, "Budi alias Gondrong")
     assert top.registration_number == "B.I 2/2024"
     assert top.extra["good_match"]
-    alone = best(directory, "Gondrong")
-    assert alone.registration_number == "B.I 2/2024"
-    assert not alone.extra["good_match"]
-    assert any("alias" in r for r in alone.reasons)
+
+
+def test_a_distinctive_alias_alone_is_a_good_match_a_shared_one_is_not(directory):
+    alone = best(directory, "Belang")
+    assert alone.registration_number == "B.I 10/2024"
+    assert not alone.extra["good_match"]  # one word of a two-word alias
+    alone = best(directory, "Si Belang")
+    assert alone.registration_number == "B.I 10/2024"
+    assert alone.extra["good_match"]
+    assert any("alias khas" in r for r in alone.reasons)
+    shared = directory.search(SdpQuery("Ucok"), limit=5)
+    assert {"B.I 11/2024", "B.I 12/2024", "B.I 13/2024"} <= {c.registration_number for c in shared}
+    assert not any(c.extra["good_match"] for c in shared)
+    helped = directory.search(SdpQuery("Ucok", upt="Rutan Pandeglang"), limit=3)
+    assert helped[0].registration_number == "B.I 12/2024"
+
+
+def test_regional_pronunciation_and_arabic_compounds(directory):
+    top = best(directory, "Rohim Saputra")  # Javanese a/o in the first word
+    assert top.registration_number == "B.I 7/2024"
+    assert top.extra["good_match"]
+    assert any("lafal daerah" in r for r in top.reasons)
+    top = best(directory, "Pauji Hidayat")  # Sundanese f/p and z/j
+    assert top.registration_number == "B.I 9/2024"
+    assert top.extra["good_match"]
+    for written in ("Abdul Rahman Siregar", "Abdur Rahman Siregar", "Abdurahman Siregar"):
+        top = best(directory, written)
+        assert top.registration_number == "B.I 8/2024", written
+        assert top.score >= 95, written
+    # a/u is not a regional alternation: "Rusman" is another name than "Rasman"
+    assert names.sound_variants("rusman", "rasman") is False
 
 
 def test_birth_date_and_upt_separate_namesakes(directory):

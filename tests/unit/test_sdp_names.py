@@ -1,10 +1,12 @@
 from shared.sdp_directory.names import (
+    COMPOUND,
     DOUBLE_LETTERS,
     OLD_SPELLING,
     PATRONYM,
     TITLE_REMOVED,
     VARIANT_SPELLING,
     normalise_name,
+    sound_variants,
 )
 
 
@@ -94,3 +96,28 @@ def test_one_word_names_and_empty_input():
 
 def test_plain_names_carry_no_tags():
     assert normalise_name("Muhammad Yusuf").tags == frozenset()
+
+
+def test_arabic_compounds_meet_however_they_are_written():
+    expected = [("abdul", "rahim", "siregar")]
+    for written in ("Abdurrahim Siregar", "Abdurahim Siregar", "Abdul Rahim Siregar",
+                    "Abdur Rahim Siregar", "Abd. Rahim Siregar", "Abdulrahim Siregar"):  # fmt: skip
+        assert tokens(written) == expected, written
+    assert tokens("Abdussalam") == [("abdul", "salam")]
+    assert tokens("Nurjanah") == tokens("Nur Janah") == [("nur", "janah")]
+    assert tokens("Nurulhuda") == [("nurul", "huda")]
+    assert tokens("Fathurrohman") == tokens("Fathur Rohman") == [("fathul", "rohman")]
+    assert COMPOUND in normalise_name("Abdurrahim").tags
+    # one word however spelt: Allah, -uddin, Nurdin
+    assert tokens("Abdullah") == [("abdulah",)]
+    assert tokens("Syamsuddin") == tokens("Syamsudin") == [("syamsudin",)]
+    assert tokens("Nurdin") == [("nurdin",)]
+
+
+def test_sound_variants_follow_regional_pronunciation_only():
+    for a, b in (("rohim", "rahim"), ("sholeh", "saleh"), ("omar", "umar"), ("ismael", "ismail"),
+                 ("zaenal", "zainal"), ("pauji", "fauzi"), ("julkipli", "zulkifli"),
+                 ("samsudin", "syamsudin"), ("fatima", "fatimah"), ("kodir", "qodir")):  # fmt: skip
+        assert sound_variants(a, b), (a, b)
+    for a, b in (("budi", "badi"), ("rusman", "rasman"), ("hasan", "husin"), ("dadi", "hadi")):
+        assert not sound_variants(a, b), (a, b)

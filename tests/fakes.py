@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -317,6 +318,12 @@ class InMemoryOperators:
             result = change(operator)
             self.documents[username] = operator_document(operator)
             return result
+
+    def record_failure(self, username, now):
+        from shared.service_layer.operator_ports import OperatorNotFound
+
+        with contextlib.suppress(OperatorNotFound):
+            self.update(username, lambda operator: operator.record_failure(now))
 
     def list(self):
         return [self.get(name) for name in sorted(self.documents)]

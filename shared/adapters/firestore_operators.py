@@ -7,16 +7,21 @@ the code; a TTL policy on `purge_after` ends them after the retention period).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from google.api_core.exceptions import AlreadyExists, Conflict
+from google.api_core.exceptions import AlreadyExists, Conflict, NotFound
 from google.cloud import firestore
 
-from shared.adapters.firestore_transactions import TRANSACTION_DEADLINE, run_transaction
-from shared.domain.accounts import Operator, Role, Session
+from shared.adapters.firestore_transactions import (
+    READ_TIMEOUT,
+    TRANSACTION_DEADLINE,
+    run_transaction,
+)
+from shared.domain.accounts import Operator, Role, Session, lock_until
 from shared.service_layer.operator_ports import (
     AuditEvent,
     OperatorExists,
@@ -49,6 +54,7 @@ def operator_document(operator: Operator) -> dict:
         "active": operator.active,
         "failed_attempts": operator.failed_attempts,
         "locked_until": operator.locked_until,
+        "last_failure_at": operator.last_failure_at,
         "last_totp_step": operator.last_totp_step,
         "sessions_valid_after": operator.sessions_valid_after,
         "password_changed_at": operator.password_changed_at,
@@ -65,7 +71,18 @@ def operator_value(doc: dict) -> Operator:
         created_at=_utc(doc["created_at"]),
         active=doc.get("active", True),
         failed_attempts=doc.get("failed_attempts", 0),
-        locked_until=_utc(doc.get("locked_until")),
+        # A failure recorded as a blind increment leaves the lock to be derived here.
+        locked_until=max(
+            filter(
+                None,
+                (
+                    _utc(doc.get("locked_until")),
+                    lock_until(doc.get("failed_attempts", 0), _utc(doc.get("last_failure_at"))),
+                ),
+            ),
+            default=None,
+        ),
+        last_failure_at=_utc(doc.get("last_failure_at")),
         last_totp_step=doc.get("last_totp_step"),
         sessions_valid_after=_utc(doc.get("sessions_valid_after")),
         password_changed_at=_utc(doc.get("password_changed_at")),
@@ -151,6 +168,16 @@ class FirestoreOperators:
             return result
 
         return run_transaction(self._db, update_in, deadline=TRANSACTION_DEADLINE)
+
+    def record_failure(self, username: str, now: datetime) -> None:
+        """A blind increment: thirty parallel wrong guesses are thirty writes that never
+        contend (a transaction each would), and every one is counted."""
+        ref = self._db.collection(OPERATORS).document(username)
+        with contextlib.suppress(NotFound):
+            ref.update(
+                {"failed_attempts": firestore.Increment(1), "last_failure_at": now},
+                timeout=READ_TIMEOUT,
+            )
 
     def list(self) -> list[Operator]:
         return sorted(

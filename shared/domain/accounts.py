@@ -123,6 +123,15 @@ def check_password(password: str, username: str) -> str:
     return password
 
 
+def lock_until(failed_attempts: int, last_failure_at: datetime | None) -> datetime | None:
+    """The lock that many failures earn, counted from the last one. Derived, not stored alone,
+    so a failure can be recorded as a blind increment (no contended transaction)."""
+    over = failed_attempts - FREE_FAILURES
+    if over < 0 or last_failure_at is None:
+        return None
+    return last_failure_at + min(FIRST_LOCK * (2 ** min(over, 12)), MAX_LOCK)
+
+
 @dataclass
 class Operator:
     username: str
@@ -134,6 +143,7 @@ class Operator:
     active: bool = True
     failed_attempts: int = 0
     locked_until: datetime | None = None
+    last_failure_at: datetime | None = None
     # The last TOTP time step accepted: a code cannot be used twice.
     last_totp_step: int | None = None
     # Sessions created before this instant are void: revoking all of an operator's sessions
@@ -146,18 +156,19 @@ class Operator:
 
     def record_failure(self, now: datetime) -> None:
         self.failed_attempts += 1
-        over = self.failed_attempts - FREE_FAILURES
-        if over >= 0:
-            self.locked_until = now + min(FIRST_LOCK * (2**over), MAX_LOCK)
+        self.last_failure_at = now
+        self.locked_until = lock_until(self.failed_attempts, now) or self.locked_until
 
     def record_success(self, totp_step: int) -> None:
         self.failed_attempts = 0
         self.locked_until = None
+        self.last_failure_at = None
         self.last_totp_step = totp_step
 
     def unlock(self) -> None:
         self.failed_attempts = 0
         self.locked_until = None
+        self.last_failure_at = None
 
     def revoke_sessions(self, now: datetime) -> None:
         self.sessions_valid_after = now

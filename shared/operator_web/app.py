@@ -372,6 +372,54 @@ def queue_page(ctx: Context) -> flask.Response:
     )
 
 
+@route("GET", "/messages/unknown", Permission.QUEUE)
+def unknown_messages_page(ctx: Context) -> flask.Response:
+    """Messages nobody knows the outcome of (a worker died while the provider had them): each
+    waits here until an operator checks and settles it on the request's page."""
+    rows = []
+    for message in review.unknown_messages(ctx.deps):
+        request = ctx.deps.core.requests.get(message.request_id)
+        if request is not None:
+            rows.append((message, request))
+    return render(
+        ctx,
+        "unknown_messages.html",
+        rows=rows,
+        tabs=[(s.value, STATUS_LABELS[s]) for s in review.QUEUE_STATUSES],
+        message_labels=(KIND_LABELS, CHANNEL_LABELS, STATE_LABELS),
+    )
+
+
+@route(
+    "POST",
+    "/requests/<request_id>/messages/<message_id>/settle",
+    Permission.ASK_CLEARER_KTP,
+    "/requests/{id}/messages/no-such-message/settle",
+)
+def message_settle(ctx: Context) -> flask.Response:
+    """Send again, confirm sent, or give up a message whose outcome is unknown (audited)."""
+    request_id = ctx.params["request_id"]
+    try:
+        review.settle_unknown_message(
+            ctx.deps,
+            ctx.operator,
+            request_id,
+            ctx.params["message_id"],
+            ctx.request.form.get("action", ""),
+        )
+    except review.NotVisible:
+        return not_found(ctx)
+    return redirect(f"{BASE}/requests/{request_id}")
+
+
+# The operator's choices for a message of unknown outcome (review.UNKNOWN_MESSAGE_ACTIONS).
+UNKNOWN_ACTION_LABELS = (
+    ("send_again", "Kirim ulang", "Pesan belum sampai ke pemohon? Kirim sekali lagi."),
+    ("confirm_sent", "Sudah terkirim", "Pemohon sudah menerima pesan ini?"),
+    ("give_up", "Hentikan", "Hentikan pesan ini? Saluran ini dicatat gagal."),
+)
+
+
 def _detail(ctx: Context, request, status: int = 200, error: str | None = None):
     operator = ctx.operator
     return render(
@@ -395,6 +443,7 @@ def _detail(ctx: Context, request, status: int = 200, error: str | None = None):
         messages=review.request_messages(ctx.deps, request),
         message_labels=(KIND_LABELS, CHANNEL_LABELS, STATE_LABELS),
         can_send_manually=allowed(operator.role, Permission.ASK_CLEARER_KTP),
+        unknown_actions=UNKNOWN_ACTION_LABELS,
     )
 
 

@@ -198,7 +198,14 @@ def sign_in(deps: OperatorDependencies, username: str, password: str, code: str)
             current.password_hash = deps.hasher.hash(password)
         return True
 
-    if not deps.operators.update(username, record):
+    # A wrong password or code is counted without a transaction: parallel guesses at one
+    # account must not contend (and fail) on its document. Only a success needs one.
+    if step is None:
+        deps.operators.record_failure(username, now)
+        signed_in = False
+    else:
+        signed_in = deps.operators.update(username, record)
+    if not signed_in:
         after = deps.operators.get(username)
         audit(
             deps,

@@ -35,6 +35,9 @@ class OperatorRepository(Protocol):
     def update(self, username: str, change: Callable[[Operator], T]) -> T:
         """Read, change, write in one transaction. Raises OperatorNotFound."""
 
+    def record_failure(self, username: str, now: datetime) -> None:
+        """Count a failed sign-in without a transaction (see Operator.record_failure)."""
+
     def list(self) -> list[Operator]: ...
 
 

@@ -132,6 +132,8 @@ class Requester:
         outcome.request_ids.add(body["request_id"])
         upload = body.get("upload")
         if not upload:
+            # A repeated form whose file is already in: nothing left to send.
+            outcome.uploaded = body.get("status") != "awaiting_upload"
             return outcome
         put = self._send("upload", lambda: self._put(upload, photo), outcome)
         if put is not None:
@@ -224,11 +226,21 @@ def requests_per_email(firestore_client) -> Counter:
     return counts
 
 
-def gateway_answers(log_path: Path) -> Counter:
-    """(function, status, copy) → answers, from the gateway's access lines (all restarts)."""
+def log_size(log_path: Path) -> int:
+    try:
+        return log_path.stat().st_size
+    except OSError:
+        return 0
+
+
+def gateway_answers(log_path: Path, since: int = 0) -> Counter:
+    """(function, status, copy) → answers, from the gateway's access lines (all restarts),
+    written after byte `since` of its log."""
     counts = Counter()
     try:
-        text = log_path.read_text(errors="replace")
+        with open(log_path, "rb") as log:
+            log.seek(since)
+            text = log.read().decode(errors="replace")
     except OSError:
         return counts
     for match in ACCESS_LINE.finditer(text):
@@ -242,3 +254,163 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+# --- one run's verdict ---------------------------------------------------------------------
+
+# Where a request with a good KTP belongs once the pipeline is through (no operator acts here).
+SETTLED = "awaiting_operator"
+# Its KTP arrived but the request does not show it: the file, or the request, is lost.
+LOST_STATES = frozenset({"awaiting_upload", "expired", None})
+
+
+@dataclass
+class Verdict:
+    submitted: int = 0  # requests the service accepted (distinct ids)
+    completed: int = 0  # awaiting an operator, with the receipt on both channels
+    lost: int = 0  # forms never accepted, KTPs never stored, or stored but not seen
+    duplicated: int = 0  # a second request for one form
+    stuck: int = 0  # accepted and uploaded, but in neither a settled nor a lost state
+    messages_missing: int = 0  # (request, channel) receipts that never reached the stand-in
+    messages_duplicated: int = 0  # receipts beyond one per (request, channel)
+    raw_uploads_left: int = 0
+    http_500: int = 0
+    states: Counter = field(default_factory=Counter)
+    gave_up: Counter = field(default_factory=Counter)
+    answers_5xx: Counter = field(default_factory=Counter)
+    # Why a receipt is missing: the state of its message record ("no record" when none).
+    missing_because: Counter = field(default_factory=Counter)
+
+    def line(self) -> str:
+        keys = (
+            "submitted",
+            "completed",
+            "lost",
+            "duplicated",
+            "stuck",
+            "messages_missing",
+            "messages_duplicated",
+            "raw_uploads_left",
+            "http_500",
+        )
+        return " ".join(f"{key}={getattr(self, key)}" for key in keys)
+
+
+def assess(
+    stack,
+    outcomes: list[Outcome],
+    statuses: Counter,
+    firestore_client,
+    storage_client,
+    *,
+    log_since: int = 0,
+    whole_bucket: bool = True,
+) -> Verdict:
+    """Count what every requester of the run got, from the stack's own records. On a stack
+    shared with other tests: `log_since` (the gateway log's size at the start) and
+    `whole_bucket=False` count only this run's answers and objects."""
+    verdict = Verdict()
+    ids = {i for o in outcomes for i in o.request_ids}
+    docs = request_documents(firestore_client, ids)
+    receipt_states = {
+        (d.get("request_id"), d.get("channel")): d.get("state")
+        for d in (
+            s.to_dict()
+            for s in firestore_client.collection("messages")
+            .select(["request_id", "channel", "kind", "state"])
+            .stream()
+        )
+        if d.get("kind") == "receipt"
+    }
+    received = messages_per_recipient(outbox_messages(stack.providers_url))
+    verdict.submitted = len(ids)
+    for outcome in outcomes:
+        verdict.duplicated += max(0, len(outcome.request_ids) - 1)
+        if outcome.gave_up:
+            verdict.gave_up[outcome.gave_up] += 1
+        if not outcome.request_ids or not outcome.uploaded:
+            verdict.lost += 1
+            continue
+        for request_id in outcome.request_ids:
+            status = (docs.get(request_id) or {}).get("status")
+            verdict.states[status] += 1
+            if status in LOST_STATES:
+                verdict.lost += 1
+            elif status != SETTLED:
+                verdict.stuck += 1
+        owed = (
+            ("email", outcome.contacts.email),
+            ("whatsapp", outcome.contacts.whatsapp_to),
+        )
+        got = [received[key] for key in owed]
+        verdict.messages_missing += sum(1 for n in got if n == 0)
+        for (channel, _), n in zip(owed, got, strict=True):
+            if n == 0:
+                states = [receipt_states.get((i, channel)) for i in outcome.request_ids]
+                verdict.missing_because[(channel, next(filter(None, states), "no record"))] += 1
+        verdict.messages_duplicated += sum(max(0, n - 1) for n in got)
+        settled = any((docs.get(i) or {}).get("status") == SETTLED for i in outcome.request_ids)
+        if settled and all(n >= 1 for n in got):
+            verdict.completed += 1
+    # One form, one request: also across the whole project (the run's stack is its own).
+    emails = {o.contacts.email for o in outcomes}
+    per_email = requests_per_email(firestore_client)
+    verdict.duplicated = max(
+        verdict.duplicated, sum(n - 1 for email, n in per_email.items() if email in emails)
+    )
+    verdict.raw_uploads_left = len(
+        raw_uploads(storage_client, stack.config.bucket, None if whole_bucket else ids)
+    )
+    answers = gateway_answers(stack.config.state_dir / "logs" / "gateway.log", log_since)
+    for (function, status, copy), count in answers.items():
+        if status >= 500:
+            verdict.answers_5xx[(function, status, copy)] += count
+    # Every 500: the functions' (clients, tasks, events, copies: the gateway's lines) and the
+    # storage front's to the browser (not behind the gateway).
+    verdict.http_500 = (
+        sum(count for (_, status, _), count in verdict.answers_5xx.items() if status == 500)
+        + statuses[("upload", 500)]
+    )
+    return verdict
+
+
+def storage_client_for(stack):
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    return storage.Client(
+        project=stack.config.project,
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": stack.storage_emulator_url},
+    )
+
+
+def firestore_client_for(stack):
+    import os
+
+    from google.cloud import firestore
+
+    os.environ["FIRESTORE_EMULATOR_HOST"] = stack.firestore_host
+    return firestore.Client(project=stack.config.project)
+
+
+def settle(stack, snapshot: Callable[[], object], max_seconds: float, log=print) -> int:
+    """Play Cloud Scheduler until nothing changes: call the sweep (the relay), wait past
+    OUTBOX_RELAY_AFTER_SECONDS, compare `snapshot()`; stop after three quiet rounds or at
+    `max_seconds`. Returns the number of sweeps."""
+    deadline = time.monotonic() + max_seconds
+    pause = stack.config.outbox_relay_after_seconds + 2
+    last, quiet, sweeps = None, 0, 0
+    while time.monotonic() < deadline and quiet < 3:
+        try:
+            answer = stack.sweep(timeout=120)
+            report = answer.text[:200] if answer.status_code != 200 else answer.json()
+            log(f"sweep {sweeps + 1}: HTTP {answer.status_code} {report}")
+        except requests.RequestException as error:
+            log(f"sweep {sweeps + 1}: {type(error).__name__}")
+        sweeps += 1
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        now = snapshot()
+        quiet = quiet + 1 if now == last else 0
+        last = now
+    return sweeps

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from tests.infra.tf import all_tf_files, attr, blocks, module_config, ref, resolve, stack
+import hcl2
+
+from tests.infra.tf import all_tf_files, attr, blocks, functions, module_config, ref, resolve, stack
 
 SESSION_KEY_SECRET = 'secret:${google_secret_manager_secret.this["session-key"].secret_id}'
 SENDGRID_KEY_SECRET = 'secret:${google_secret_manager_secret.this["sendgrid-api-key"].secret_id}'
@@ -101,16 +103,33 @@ MODULE_IAM = {
 }
 
 IAM_TYPE = re.compile(r"^google_.*_iam_(member|binding|policy)$|_acl$")
-BUCKETS = {
-    "${module.ktp_bucket.name}": "bucket:ktp",
-    "${google_storage_bucket.sdp_snapshots.name}": "bucket:sdp_snapshots",
+
+
+ACCOUNT = r'google_service_account\.this\["(\w+)"\]'
+# How the tables of service_accounts.tf become grants: a change here is a change of mechanism.
+TABLE_RESOURCES = {
+    "google_project_iam_member": (
+        '${{for g in local.grants : "${g.account} ${g.role}" => g if g.on == "project"}}',
+        "project",
+    ),
+    "google_storage_bucket_iam_member": (
+        '${{for g in local.grants : "${g.account} ${g.role} ${g.on}" => g '
+        'if startswith(g.on, "bucket:")}}',
+        "bucket",
+    ),
+    "google_service_account_iam_member": (
+        '${{for g in local.grants : "${g.account} ${g.role} ${g.on}" => g '
+        'if startswith(g.on, "account:")}}',
+        "account",
+    ),
 }
+TABLE_MEMBER = "serviceAccount:${google_service_account.this[each.value.account].email}"
 
 
 def principal(member: str) -> str:
     if member in ("allUsers", "allAuthenticatedUsers"):
         return member
-    match = re.fullmatch(r"serviceAccount:\$\{google_service_account\.(\w+)\.email\}", member)
+    match = re.fullmatch(r"serviceAccount:\$\{" + ACCOUNT + r"\.email\}", member)
     if match:
         return match[1]
     if "google_storage_project_service_account.gcs_agent" in member:
@@ -119,18 +138,33 @@ def principal(member: str) -> str:
 
 
 def account(expression: str) -> str:
-    match = re.fullmatch(r"google_service_account\.(\w+)\.(name|email|id)", ref(expression))
+    match = re.fullmatch(ACCOUNT + r"\.(name|email|id)", ref(expression))
     assert match, expression
     return match[1]
 
 
+def table_grants() -> set[tuple[str, str, str]]:
+    """The rows of service_accounts.tf's `grants`, in EXPECTED's vocabulary."""
+    config = stack()
+    rows = set()
+    for row in config.locals["grants"]:
+        assert set(row) == {"account", "role", "on"}, row
+        scope = row["on"].replace("account:", "service_account:")
+        rows.add((row["account"], row["role"], scope))
+    return rows
+
+
 def granted() -> set[tuple[str, str, str]]:
     config = stack()
-    grants = set()
+    grants = table_grants()
     for (type_, name), body in config.resources.items():
         if not IAM_TYPE.search(type_):
             continue
         assert type_.endswith("_iam_member"), f"{type_}.{name}: use additive _iam_member only"
+        if name == "this":
+            # A table resource: checked for its mechanism in the test below; its rows are above.
+            assert type_ in TABLE_RESOURCES, f"{type_}.this: teach this test what it grants"
+            continue
         who, role = principal(attr(body, "member")), attr(body, "role")
         if type_ == "google_project_iam_member":
             condition = blocks(body, "condition")
@@ -140,25 +174,22 @@ def granted() -> set[tuple[str, str, str]]:
                 assert "function_source" in expression and "ktp" not in expression
                 scope = "project if function source"
             grants.add((who, role, scope))
-        elif type_ == "google_storage_bucket_iam_member":
-            grants.add((who, role, BUCKETS[attr(body, "bucket")]))
-        elif type_ == "google_service_account_iam_member":
-            grants.add((who, role, "service_account:" + account(attr(body, "service_account_id"))))
         else:
-            raise AssertionError(f"{type_}.{name}: teach this test what it grants")
+            raise AssertionError(f"{type_}.{name}: grant through the table in service_accounts.tf")
 
-    for module in config.modules_from("../cloud_function").values():
-        function = "function:" + attr(module, "name")
-        for member in attr(module, "invoker_members", []) or []:
-            grants.add((principal(member), "roles/run.invoker", function))
-        if attr(module, "public", False) is True:
-            grants.add(("allUsers", "roles/run.invoker", function))
-        runtime = account(attr(module, "service_account_email"))
-        for secret in (resolve(config, attr(module, "secrets", {})) or {}).values():
+    for name, function in functions().items():
+        target = "function:" + function["name"]
+        for member in resolve(config, function.get("invoker_members", [])):
+            grants.add((principal(member), "roles/run.invoker", target))
+        if function.get("public") is True:
+            grants.add(("allUsers", "roles/run.invoker", target))
+        runtime = account(function["service_account_email"])
+        assert runtime == name, f"{name} runs as {runtime}"
+        for secret in (function.get("secrets") or {}).values():
             grants.add((runtime, "roles/secretmanager.secretAccessor", f"secret:{secret}"))
-        if attr(module, "schedules"):
-            scheduler = account(attr(module, "scheduler_service_account"))
-            grants.add((scheduler, "roles/run.invoker", function))
+        if function.get("schedules"):
+            scheduler = account(function["scheduler_service_account"])
+            grants.add((scheduler, "roles/run.invoker", target))
 
     for module in config.modules_from("../tasks_queue").values():
         for member in attr(module, "enqueuer_members", []) or []:
@@ -171,6 +202,81 @@ def granted() -> set[tuple[str, str, str]]:
     )
     grants.add((attr(site, "member"), attr(site, "role"), "bucket:site"))
     return grants
+
+
+def test_the_grant_tables_are_applied_row_by_row():
+    config = stack()
+    for type_, (for_each, scope) in TABLE_RESOURCES.items():
+        body = config.resource(type_, "this")
+        assert attr(body, "for_each") == for_each, type_
+        assert attr(body, "role") == "${each.value.role}", type_
+        assert attr(body, "member") == TABLE_MEMBER, type_
+        target = {
+            "project": ("project", "${var.project_id}"),
+            "bucket": ("bucket", '${local.grant_buckets[trimprefix(each.value.on, "bucket:")]}'),
+            "account": (
+                "service_account_id",
+                '${google_service_account.this[trimprefix(each.value.on, "account:")].name}',
+            ),
+        }[scope]
+        assert attr(body, target[0]) == target[1], type_
+    assert config.locals["grant_buckets"] == {
+        "ktp": "${module.ktp_bucket.name}",
+        "sdp_snapshots": "${google_storage_bucket.sdp_snapshots.name}",
+    }
+    accounts = set(config.locals["service_accounts"])
+    keys = [(a, r, s) for a, r, s in table_grants()]
+    assert len(keys) == len(config.locals["grants"]), "a row is listed twice"
+    for who, _, scope in keys:
+        assert who in accounts, who
+        kind, _, target = scope.partition(":")
+        assert kind in ("project", "bucket", "service_account"), scope
+        if kind == "bucket":
+            assert target in config.locals["grant_buckets"], scope
+        if kind == "service_account":
+            assert target in accounts, scope
+
+
+def test_service_accounts_are_one_per_row():
+    config = stack()
+    body = config.resource("google_service_account", "this")
+    assert attr(body, "for_each") == "${local.service_accounts}"
+    assert attr(body, "account_id") == "${each.value.id}"
+    ids = [row["id"] for row in config.locals["service_accounts"].values()]
+    assert len(ids) == len(set(ids))
+    # Cloud IAM: 6-30 characters, lowercase letters, digits and hyphens, starting with a letter.
+    assert all(re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", i) for i in ids), ids
+    # Each function runs as the account of its own key.
+    assert set(functions()) <= set(config.locals["service_accounts"])
+
+
+def test_moved_blocks_lead_to_addresses_that_exist():
+    # moved.tf keeps environments applied before the tables from re-creating everything.
+    config = stack()
+    moves = hcl2.load((config.path / "moved.tf").open()).get("moved", [])
+    rows = config.locals["grants"]
+    keys = {
+        "module.function": set(functions()),
+        "google_service_account.this": set(config.locals["service_accounts"]),
+        "google_project_iam_member.this": {
+            f"{r['account']} {r['role']}" for r in rows if r["on"] == "project"
+        },
+        "google_storage_bucket_iam_member.this": {
+            f"{r['account']} {r['role']} {r['on']}" for r in rows if r["on"].startswith("bucket:")
+        },
+        "google_service_account_iam_member.this": {
+            f"{r['account']} {r['role']} {r['on']}" for r in rows if r["on"].startswith("account:")
+        },
+    }
+    assert len(moves) > 40
+    for move in moves:
+        target = ref(move["to"])
+        match = re.fullmatch(r'([\w.]+)\["([^"]+)"\]', target)
+        assert match, target
+        assert match[2] in keys[match[1]], f"moved to a key no table has: {target}"
+        source = ref(move["from"])
+        assert re.fullmatch(r"[\w.]+", source), source
+        assert source.split(".")[-1] not in ("this", "function"), source
 
 
 def test_grants_are_exactly_the_expected_table():
@@ -212,7 +318,7 @@ def test_no_basic_roles_anywhere():
 
 def test_every_service_account_is_used():
     config = stack()
-    accounts = set(config.of_type("google_service_account"))
+    accounts = set(config.locals["service_accounts"])
     used = {who for who, _, _ in EXPECTED}
     assert accounts <= used, f"accounts without a purpose: {accounts - used}"
 

@@ -30,7 +30,7 @@ def test_every_block_of_infra_is_valid_for_the_pinned_providers():
             block = f'{kind} "{type_}" "{name}"' if kind else f'provider "{provider}"'
             scanned.add((path.relative_to(INFRA).as_posix(), block))
     assert set(report.blocks) == scanned
-    assert len(scanned) > 80
+    assert len(scanned) > 40
 
 
 def _constraint_admits(constraint: str, version: str) -> bool:

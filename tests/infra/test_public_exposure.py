@@ -6,7 +6,16 @@ from __future__ import annotations
 import re
 
 from shared.adapters.gcs_file_store import GcsFileStore
-from tests.infra.tf import INFRA, all_tf_files, attr, blocks, module_config, stack
+from tests.infra.tf import (
+    INFRA,
+    all_tf_files,
+    attr,
+    blocks,
+    functions,
+    module_config,
+    resolve,
+    stack,
+)
 
 PUBLIC = re.compile(r"allUsers|allAuthenticatedUsers")
 # The only places a public principal may appear, and why.
@@ -88,16 +97,15 @@ def test_ktp_cors_allows_only_put_from_the_site_origin_with_the_codes_headers():
 
 
 def test_sdp_lookup_is_not_publicly_invokable():
-    functions = stack().modules_from("../cloud_function")
-    sdp = functions["fn_sdp_lookup"]
-    assert attr(sdp, "public", False) is False
-    assert attr(sdp, "invoker_members") == [
-        "serviceAccount:${google_service_account.tasks_invoker.email}"
+    sdp = functions()["sdp_lookup"]
+    assert sdp.get("public", False) is False
+    assert resolve(stack(), sdp["invoker_members"]) == [
+        'serviceAccount:${google_service_account.this["tasks_invoker"].email}'
     ]
     # Not routed by the load balancer either.
     backends = attr(stack().module("frontend"), "api_backends")
-    assert all("fn_sdp_lookup" not in b["service"] for b in backends.values())
-    assert all("fn_ktp_uploaded" not in b["service"] for b in backends.values())
+    assert all('function["sdp_lookup"]' not in b["service"] for b in backends.values())
+    assert all('function["ktp_uploaded"]' not in b["service"] for b in backends.values())
     # Private functions take internal traffic only (Cloud Tasks and Eventarc count as internal).
     function = module_config("cloud_function").resource("google_cloudfunctions2_function", "this")
     service = blocks(function, "service_config")[0]
@@ -108,8 +116,7 @@ def test_sdp_lookup_is_not_publicly_invokable():
 
 
 def test_only_submit_is_public_and_it_is_behind_cloud_armor():
-    functions = stack().modules_from("../cloud_function")
-    public = {attr(m, "name") for m in functions.values() if attr(m, "public", False) is True}
+    public = {m["name"] for m in functions().values() if m.get("public", False) is True}
     # The providers' webhooks too: neither can sign in; each POST is checked by its signature.
     assert public == {
         "submit",
@@ -120,9 +127,12 @@ def test_only_submit_is_public_and_it_is_behind_cloud_armor():
         "whatsapp-webhook",
     }
     backends = attr(stack().module("frontend"), "api_backends")
-    assert backends["/api/submit"]["service"] == "${module.fn_submit.service}"
-    assert backends["/api/status"]["service"] == "${module.fn_status.service}"
-    assert backends["/api/reupload"]["service"] == "${module.fn_reupload.service}"
+    assert backends["/api/submit"]["service"] == '${module.function["submit"].service}'
+    assert backends["/api/status"]["service"] == '${module.function["status"].service}'
+    assert backends["/api/reupload"]["service"] == '${module.function["reupload"].service}'
+    # Every routed function is a public one, and every public one is routed.
+    routed = {re.search(r'function\["(\w+)"\]', b["service"])[1] for b in backends.values()}
+    assert {key.replace("_", "-") for key in routed} == public
     limits = attr(stack().module("frontend"), "rate_limits")
     paths = {rule["path"] for rule in limits.values()}
     assert {"/api/submit", "/api/status", "/api/reupload"} <= paths

@@ -8,23 +8,10 @@ import ast
 import pytest
 
 from shared.config import LOCAL_ONLY, SETTINGS
-from tests.infra.tf import ROOT, attr, ref, resolve, stack
+from tests.infra.tf import ROOT, environment_of, functions, ref, stack
 
 CLOUD_REQUIRED = [s.env for s in SETTINGS if s.cloud_required]
 KNOWN = {s.env for s in SETTINGS}
-
-
-def functions() -> dict[str, dict]:
-    return stack().modules_from("../cloud_function")
-
-
-def environment_of(module: dict) -> dict[str, str]:
-    config = stack()
-    env = resolve(config, attr(module, "environment"))
-    assert isinstance(env, dict), "environment must be a literal map or a local holding one"
-    extra = resolve(config, attr(module, "extra_environment", {}))
-    assert isinstance(extra, dict), "extra_environment must be a literal map"
-    return {**env, **extra}
 
 
 def entry_points_in_main() -> set[str]:
@@ -48,7 +35,7 @@ def test_main_py_has_the_known_entry_points():
 
 
 def test_every_entry_point_is_deployed_as_a_function():
-    deployed = {attr(m, "entry_point") for m in functions().values()}
+    deployed = {m["entry_point"] for m in functions().values()}
     assert deployed == entry_points_in_main()
 
 
@@ -62,7 +49,7 @@ def test_every_cloud_required_setting_reaches_every_function(setting):
 
 def test_no_local_only_setting_reaches_a_function():
     for name, module in functions().items():
-        names = set(environment_of(module)) | set(resolve(stack(), attr(module, "secrets", {})))
+        names = set(environment_of(module)) | set(module.get("secrets", {}))
         stray = names & set(LOCAL_ONLY)
         assert not stray, f"{name} sets local-only {sorted(stray)}: cloud mode refuses to start"
 
@@ -87,11 +74,14 @@ def test_settings_point_at_the_declared_resources():
         assert env["REMISI_REGION"] == "${var.region}", name
         assert env["KTP_BUCKET"] == "${module.ktp_bucket.name}", name
         assert env["SDP_LOOKUP_QUEUE"] == "${module.sdp_lookup_queue.name}", name
-        assert env["TASKS_SERVICE_ACCOUNT"] == "${google_service_account.tasks_invoker.email}"
+        assert (
+            env["TASKS_SERVICE_ACCOUNT"] == '${google_service_account.this["tasks_invoker"].email}'
+        )
+
         # Submit signs uploads and the operator page KTP reads, each as itself; every function
         # carries the setting because the code requires it.
-        signer = "fn_operator" if name == "fn_operator" else "fn_submit"
-        assert env["SIGNING_SERVICE_ACCOUNT"] == attr(functions()[signer], "service_account_email")
+        signer = "operator" if name == "operator" else "submit"
+        assert env["SIGNING_SERVICE_ACCOUNT"] == functions()[signer]["service_account_email"]
         assert env["SDP_LOOKUP_URL"] == "${local.sdp_lookup_url}", name
         # Real, imported SDP data in the cloud; the code refuses demo data there.
         assert env["SDP_SOURCE"] == "gcs", name
@@ -106,22 +96,22 @@ def test_region_defaults_to_jakarta():
 
 def test_sdp_lookup_url_is_the_sdp_lookup_function_and_its_checked_audience():
     config = stack()
-    sdp = functions()["fn_sdp_lookup"]
+    sdp = functions()["sdp_lookup"]
     url = config.locals["sdp_lookup_url"]
-    assert url == "https://${var.region}-${var.project_id}.cloudfunctions.net/" + attr(sdp, "name")
+    assert url == "https://${var.region}-${var.project_id}.cloudfunctions.net/" + sdp["name"]
     # The function module fails the apply if the deployed URL differs from this.
-    assert attr(sdp, "expected_url") == "${local.sdp_lookup_url}"
+    assert sdp["expected_url"] == "${local.sdp_lookup_url}"
 
 
 def test_ktp_trigger_watches_the_bucket_the_code_checks():
     # ktp_uploaded ignores events whose bucket differs from KTP_BUCKET.
-    module = functions()["fn_ktp_uploaded"]
-    trigger = attr(module, "event_trigger")
+    module = functions()["ktp_uploaded"]
+    trigger = module["event_trigger"]
     assert trigger["event_type"] == "google.cloud.storage.object.v1.finalized"
     assert trigger["filters"] == {"bucket": environment_of(module)["KTP_BUCKET"]}
 
 
 def test_each_function_runs_as_its_own_service_account():
-    accounts = [ref(attr(m, "service_account_email")) for m in functions().values()]
+    accounts = [ref(m["service_account_email"]) for m in functions().values()]
     assert len(accounts) == len(set(accounts))
     assert all(a.startswith("google_service_account.") for a in accounts)

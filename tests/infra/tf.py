@@ -7,6 +7,7 @@ returns a single block as its dict, `blocks` returns all the blocks of a name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -108,6 +109,55 @@ def resolve(config: Config, value):
     if isinstance(value, str) and value.startswith("${local.") and value.endswith("}"):
         return config.locals[ref(value).removeprefix("local.")]
     return value
+
+
+def instances(config: Config, module_name: str) -> dict[str, dict]:
+    """Each instance of a `for_each` module call as the module receives it: the call's arguments
+    with `each.key` and `each.value.X` filled in from the table row. An input the row leaves out
+    (`try(each.value.X, null)`) is absent, so the module's default applies."""
+    call = config.module(module_name)
+    table = resolve(config, attr(call, "for_each"))
+    assert isinstance(table, dict), f"module.{module_name}: for_each must name a table"
+    found = {}
+    for key, row in table.items():
+        inputs = {}
+        for argument, value in call.items():
+            if argument in ("source", "for_each", "depends_on") or argument.startswith("__"):
+                continue
+            optional = _OPTIONAL.fullmatch(value) if isinstance(value, str) else None
+            if optional:
+                if optional[1] in row:
+                    inputs[argument] = row[optional[1]]
+            elif value == "${each.key}":
+                inputs[argument] = key
+            elif value == '${replace(each.key, "_", "-")}':
+                inputs[argument] = key.replace("_", "-")
+            else:
+                filled = (
+                    value.replace("[each.key]", f'["{key}"]') if isinstance(value, str) else value
+                )
+                assert "each." not in str(filled), f"teach tf.instances {value!r}"
+                inputs[argument] = filled
+        found[key] = inputs
+    return found
+
+
+_OPTIONAL = re.compile(r"\$\{try\(each\.value\.(\w+), null\)\}")
+
+
+def functions() -> dict[str, dict]:
+    """The deployed functions by entry point (functions.tf's table), as cloud_function inputs."""
+    return instances(stack(), "function")
+
+
+def environment_of(function: dict) -> dict[str, str]:
+    """The settings one function runs with: the shared map plus its own."""
+    config = stack()
+    env = resolve(config, function["environment"])
+    assert isinstance(env, dict), "environment must be a literal map or a local holding one"
+    extra = resolve(config, function.get("extra_environment", {}))
+    assert isinstance(extra, dict), "extra_environment must be a literal map"
+    return {**env, **extra}
 
 
 def all_tf_files() -> list[Path]:

@@ -1,3 +1,6 @@
+# Optional inputs are non-nullable: a caller passing null (functions.tf, for a row without the
+# field) gets the default below.
+
 variable "project_id" {
   type = string
 }
@@ -22,8 +25,9 @@ variable "entry_point" {
 }
 
 variable "description" {
-  type    = string
-  default = ""
+  type     = string
+  default  = ""
+  nullable = false
 }
 
 variable "source_bucket" {
@@ -53,24 +57,28 @@ variable "extra_environment" {
   description = "Settings only this function reads."
   type        = map(string)
   default     = {}
+  nullable    = false
 }
 
 variable "secrets" {
   description = "Environment variable name => Secret Manager secret id; the runtime account gets secretAccessor on exactly these."
   type        = map(string)
   default     = {}
+  nullable    = false
 }
 
 variable "public" {
   description = "Reached through the HTTPS load balancer by anyone (ingress: internal + load balancer; anyone may invoke)."
   type        = bool
   default     = false
+  nullable    = false
 }
 
 variable "invoker_members" {
   description = "IAM members allowed to invoke a non-public function (e.g. the Cloud Tasks OIDC account)."
   type        = list(string)
   default     = []
+  nullable    = false
 }
 
 variable "event_trigger" {
@@ -96,7 +104,8 @@ variable "schedules" {
     time_zone = string
     body      = string
   }))
-  default = {}
+  default  = {}
+  nullable = false
 }
 
 variable "scheduler_service_account" {
@@ -105,31 +114,37 @@ variable "scheduler_service_account" {
 }
 
 variable "memory" {
-  type    = string
-  default = "256Mi"
+  type     = string
+  default  = "256Mi"
+  nullable = false
 }
 
 variable "cpu" {
-  type    = string
-  default = "0.167"
+  type     = string
+  default  = "0.167"
+  nullable = false
 }
 
 variable "timeout_seconds" {
-  type    = number
-  default = 60
+  type     = number
+  default  = 60
+  nullable = false
 }
 
 variable "max_instances" {
-  type    = number
-  default = 10
+  type     = number
+  default  = 10
+  nullable = false
 }
 
 variable "min_instances" {
-  type    = number
-  default = 0
+  type     = number
+  default  = 0
+  nullable = false
 }
 
 variable "labels" {
-  type    = map(string)
-  default = {}
+  type     = map(string)
+  default  = {}
+  nullable = false
 }

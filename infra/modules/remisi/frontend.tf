@@ -10,14 +10,14 @@ module "frontend" {
 
   # Public functions by path.
   api_backends = {
-    "/api/submit"   = { service = module.fn_submit.service, region = var.region }
-    "/api/status"   = { service = module.fn_status.service, region = var.region }
-    "/api/reupload" = { service = module.fn_reupload.service, region = var.region }
+    "/api/submit"   = { service = module.function["submit"].service, region = var.region }
+    "/api/status"   = { service = module.function["status"].service, region = var.region }
+    "/api/reupload" = { service = module.function["reupload"].service, region = var.region }
     # The operator page and its sub-paths; its own sign-in (password + TOTP) guards it.
-    "/api/operator/*" = { service = module.fn_operator.service, region = var.region }
+    "/api/operator/*" = { service = module.function["operator"].service, region = var.region }
     # Providers' delivery webhooks; each request is verified by its signature.
-    "/api/sendgrid_events"  = { service = module.fn_sendgrid_events.service, region = var.region }
-    "/api/whatsapp_webhook" = { service = module.fn_whatsapp_webhook.service, region = var.region }
+    "/api/sendgrid_events"  = { service = module.function["sendgrid_events"].service, region = var.region }
+    "/api/whatsapp_webhook" = { service = module.function["whatsapp_webhook"].service, region = var.region }
   }
 
   # Cloud Armor, per client IP, on every API backend.

@@ -27,10 +27,10 @@ locals {
     KTP_BUCKET                = module.ktp_bucket.name
     SDP_LOOKUP_QUEUE          = module.sdp_lookup_queue.name
     SDP_LOOKUP_URL            = local.sdp_lookup_url
-    TASKS_SERVICE_ACCOUNT     = google_service_account.tasks_invoker.email
+    TASKS_SERVICE_ACCOUNT     = google_service_account.this["tasks_invoker"].email
     SWEEP_URL                 = local.sweep_url
-    SCHEDULER_SERVICE_ACCOUNT = google_service_account.scheduler.email
-    SIGNING_SERVICE_ACCOUNT   = google_service_account.submit.email
+    SCHEDULER_SERVICE_ACCOUNT = google_service_account.this["scheduler"].email
+    SIGNING_SERVICE_ACCOUNT   = google_service_account.this["submit"].email
     UPLOAD_URL_MINUTES        = "15"
     # Lookups answer from imported SDP exports (python -m shared.sdp_directory.cli import).
     SDP_SOURCE = "gcs"

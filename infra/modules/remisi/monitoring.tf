@@ -4,7 +4,7 @@ module "monitoring" {
   name_prefix = local.name
 
   alert_emails      = var.alert_emails
-  function_services = [module.fn_submit.service, module.fn_ktp_uploaded.service, module.fn_sdp_lookup.service]
+  function_services = [module.function["submit"].service, module.function["ktp_uploaded"].service, module.function["sdp_lookup"].service]
   queues            = [module.sdp_lookup_queue.name, module.dispatch_queue.name]
 
   billing_account = var.billing_account

@@ -20,20 +20,12 @@ output "sdp_snapshot_bucket" {
 }
 
 output "function_urls" {
-  value = {
-    submit       = module.fn_submit.url
-    ktp_uploaded = module.fn_ktp_uploaded.url
-    sdp_lookup   = module.fn_sdp_lookup.url
-  }
+  description = "Every function's cloudfunctions.net URL, by entry point."
+  value       = { for key, function in module.function : key => function.url }
 }
 
 output "service_accounts" {
-  value = {
-    submit        = google_service_account.submit.email
-    ktp_uploaded  = google_service_account.ktp_uploaded.email
-    sdp_lookup    = google_service_account.sdp_lookup.email
-    tasks_invoker = google_service_account.tasks_invoker.email
-  }
+  value = { for key, account in google_service_account.this : key => account.email }
 }
 
 output "secrets" {

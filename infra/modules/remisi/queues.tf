@@ -21,8 +21,8 @@ module "sdp_lookup_queue" {
 
   # ktp_uploaded queues each lookup; sweep queues again a lookup whose task was lost.
   enqueuer_members = [
-    "serviceAccount:${google_service_account.ktp_uploaded.email}",
-    "serviceAccount:${google_service_account.sweep.email}",
+    "serviceAccount:${google_service_account.this["ktp_uploaded"].email}",
+    "serviceAccount:${google_service_account.this["sweep"].email}",
   ]
 
   depends_on = [module.services]
@@ -49,11 +49,11 @@ module "dispatch_queue" {
   # Receipts and rejections (ktp_uploaded), decisions (operator), operator notices when both
   # channels failed (dispatch, and the webhooks that learn of a failure).
   enqueuer_members = [
-    "serviceAccount:${google_service_account.ktp_uploaded.email}",
-    "serviceAccount:${google_service_account.operator.email}",
-    "serviceAccount:${google_service_account.dispatch.email}",
-    "serviceAccount:${google_service_account.sendgrid_events.email}",
-    "serviceAccount:${google_service_account.whatsapp_webhook.email}",
+    "serviceAccount:${google_service_account.this["ktp_uploaded"].email}",
+    "serviceAccount:${google_service_account.this["operator"].email}",
+    "serviceAccount:${google_service_account.this["dispatch"].email}",
+    "serviceAccount:${google_service_account.this["sendgrid_events"].email}",
+    "serviceAccount:${google_service_account.this["whatsapp_webhook"].email}",
   ]
 
   depends_on = [module.services]

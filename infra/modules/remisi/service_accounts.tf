@@ -1,159 +1,133 @@
-# One identity per function plus the identities that call functions, each with only the roles
-# its code path uses. tests/infra/test_iam.py holds an explicit table of these grants: a new
-# role must be added there too, on purpose.
+# One identity per function (keyed by its entry point) plus the identities that call functions,
+# and every role they hold, as two tables. Queue enqueuers (queues.tf), function invokers and
+# secret readers (functions.tf) are granted by their modules. tests/infra/test_iam.py holds an
+# explicit table of all grants: a new role must be added there too, on purpose.
 
-resource "google_service_account" "submit" {
-  project      = var.project_id
-  account_id   = "fn-submit"
-  display_name = "submit: writes new requests, signs KTP upload URLs"
+locals {
+  service_accounts = {
+    submit           = { id = "fn-submit", about = "submit: writes new requests, signs KTP upload URLs" }
+    ktp_uploaded     = { id = "fn-ktp-uploaded", about = "ktp_uploaded: checks uploads, queues SDP lookups" }
+    sdp_lookup       = { id = "fn-sdp-lookup", about = "sdp_lookup: ranks SDP candidates" }
+    status           = { id = "fn-status", about = "status: reads requests, counts lookups per client" }
+    reupload         = { id = "fn-reupload", about = "reupload: restarts KTP uploads, signs upload URLs as fn-submit" }
+    sweep            = { id = "fn-sweep", about = "Remisi: sweep function (expires, requeues, flags stuck requests)" }
+    operator         = { id = "fn-operator", about = "operator: the review page; reads requests, accounts, audit; signs KTP read URLs" }
+    dispatch         = { id = "fn-dispatch", about = "dispatch: sends email (SendGrid) and WhatsApp, records each message" }
+    sendgrid_events  = { id = "fn-sendgrid-events", about = "sendgrid_events: records email delivery statuses (signed Event Webhook)" }
+    whatsapp_webhook = { id = "fn-whatsapp-webhook", about = "whatsapp_webhook: records WhatsApp delivery statuses (signed webhook)" }
+    scheduler        = { id = "scheduler", about = "Remisi: Cloud Scheduler caller of the periodic jobs" }
+    tasks_invoker    = { id = "tasks-invoker", about = "Cloud Tasks OIDC identity; the only caller sdp_lookup accepts" }
+    ktp_trigger      = { id = "eventarc-ktp", about = "Eventarc trigger delivering KTP finalize events to ktp_uploaded" }
+    build            = { id = "fn-build", about = "Cloud Build identity for function builds" }
+  }
+
+  # Who holds which role where: `project`, `bucket:<key of grant_buckets>`, or
+  # `account:<key of service_accounts>` (the role on that service account).
+  grants = [
+    # submit writes requests. A V4 signed URL acts with its signer's permissions: the browser's
+    # PUT is a create by this account (objectCreator cannot read, list, overwrite or delete).
+    # signBlob on itself only (SIGNING_SERVICE_ACCOUNT), so no key file exists anywhere.
+    { account = "submit", role = "roles/datastore.user", on = "project" },
+    { account = "submit", role = "roles/storage.objectCreator", on = "bucket:ktp" },
+    { account = "submit", role = "roles/iam.serviceAccountTokenCreator", on = "account:submit" },
+
+    # ktp_uploaded reads the upload, writes the checked copy, deletes the upload. Tasks carry an
+    # OIDC token of tasks-invoker: creating them needs actAs on that account.
+    { account = "ktp_uploaded", role = "roles/datastore.user", on = "project" },
+    { account = "ktp_uploaded", role = "roles/storage.objectUser", on = "bucket:ktp" },
+    { account = "ktp_uploaded", role = "roles/iam.serviceAccountUser", on = "account:tasks_invoker" },
+
+    { account = "sdp_lookup", role = "roles/datastore.user", on = "project" },
+    { account = "sdp_lookup", role = "roles/storage.objectViewer", on = "bucket:sdp_snapshots" },
+
+    # status reads requests by tracking code and writes its own rate-limit counters.
+    { account = "status", role = "roles/datastore.user", on = "project" },
+
+    # reupload signs upload URLs as fn-submit (SIGNING_SERVICE_ACCOUNT): the PUT then creates as
+    # fn-submit, so this account needs no grant on the KTP bucket at all.
+    { account = "reupload", role = "roles/datastore.user", on = "project" },
+    { account = "reupload", role = "roles/iam.serviceAccountTokenCreator", on = "account:submit" },
+
+    # sweep reads and moves requests, deletes abandoned uploads, queues lost lookups again.
+    { account = "sweep", role = "roles/datastore.user", on = "project" },
+    { account = "sweep", role = "roles/storage.objectUser", on = "bucket:ktp" },
+    { account = "sweep", role = "roles/iam.serviceAccountUser", on = "account:tasks_invoker" },
+
+    # The operator page: a signed GET acts with the signer's permissions, so view only. It
+    # queues decision messages with tasks-invoker's token.
+    { account = "operator", role = "roles/datastore.user", on = "project" },
+    { account = "operator", role = "roles/storage.objectViewer", on = "bucket:ktp" },
+    { account = "operator", role = "roles/iam.serviceAccountTokenCreator", on = "account:operator" },
+    { account = "operator", role = "roles/iam.serviceAccountUser", on = "account:tasks_invoker" },
+
+    # Dispatch and the delivery webhooks: messages and requests live in Firestore; dispatch
+    # tasks (operator notices) carry tasks-invoker's OIDC token.
+    { account = "dispatch", role = "roles/datastore.user", on = "project" },
+    { account = "dispatch", role = "roles/iam.serviceAccountUser", on = "account:tasks_invoker" },
+    { account = "sendgrid_events", role = "roles/datastore.user", on = "project" },
+    { account = "sendgrid_events", role = "roles/iam.serviceAccountUser", on = "account:tasks_invoker" },
+    { account = "whatsapp_webhook", role = "roles/datastore.user", on = "project" },
+    { account = "whatsapp_webhook", role = "roles/iam.serviceAccountUser", on = "account:tasks_invoker" },
+
+    { account = "ktp_trigger", role = "roles/eventarc.eventReceiver", on = "project" },
+
+    # Function builds write logs and images (source reads: build_source below).
+    { account = "build", role = "roles/logging.logWriter", on = "project" },
+    { account = "build", role = "roles/artifactregistry.writer", on = "project" },
+  ]
+
+  grant_buckets = {
+    ktp           = module.ktp_bucket.name
+    sdp_snapshots = google_storage_bucket.sdp_snapshots.name
+  }
 }
 
-resource "google_service_account" "ktp_uploaded" {
+resource "google_service_account" "this" {
+  for_each = local.service_accounts
+
   project      = var.project_id
-  account_id   = "fn-ktp-uploaded"
-  display_name = "ktp_uploaded: checks uploads, queues SDP lookups"
+  account_id   = each.value.id
+  display_name = each.value.about
 }
 
-resource "google_service_account" "sdp_lookup" {
-  project      = var.project_id
-  account_id   = "fn-sdp-lookup"
-  display_name = "sdp_lookup: ranks SDP candidates"
-}
+resource "google_project_iam_member" "this" {
+  for_each = { for g in local.grants : "${g.account} ${g.role}" => g if g.on == "project" }
 
-resource "google_service_account" "status" {
-  project      = var.project_id
-  account_id   = "fn-status"
-  display_name = "status: reads requests, counts lookups per client"
-}
-
-resource "google_service_account" "reupload" {
-  project      = var.project_id
-  account_id   = "fn-reupload"
-  display_name = "reupload: restarts KTP uploads, signs upload URLs as fn-submit"
-}
-
-resource "google_service_account" "sweep" {
-  project      = var.project_id
-  account_id   = "fn-sweep"
-  display_name = "Remisi: sweep function (expires, requeues, flags stuck requests)"
-}
-
-resource "google_service_account" "scheduler" {
-  project      = var.project_id
-  account_id   = "scheduler"
-  display_name = "Remisi: Cloud Scheduler caller of the periodic jobs"
-}
-
-resource "google_service_account" "tasks_invoker" {
-  project      = var.project_id
-  account_id   = "tasks-invoker"
-  display_name = "Cloud Tasks OIDC identity; the only caller sdp_lookup accepts"
-}
-
-resource "google_service_account" "ktp_trigger" {
-  project      = var.project_id
-  account_id   = "eventarc-ktp"
-  display_name = "Eventarc trigger delivering KTP finalize events to ktp_uploaded"
-}
-
-resource "google_service_account" "build" {
-  project      = var.project_id
-  account_id   = "fn-build"
-  display_name = "Cloud Build identity for function builds"
-}
-
-# --- submit -------------------------------------------------------------------------------------
-
-resource "google_project_iam_member" "submit_firestore" {
   project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.submit.email}"
+  role    = each.value.role
+  member  = "serviceAccount:${google_service_account.this[each.value.account].email}"
 }
 
-# A V4 signed URL acts with its signer's permissions: the browser's PUT is a create by this
-# account. objectCreator cannot read, list, overwrite or delete.
-resource "google_storage_bucket_iam_member" "submit_ktp_create" {
-  bucket = module.ktp_bucket.name
-  role   = "roles/storage.objectCreator"
-  member = "serviceAccount:${google_service_account.submit.email}"
+resource "google_storage_bucket_iam_member" "this" {
+  for_each = { for g in local.grants : "${g.account} ${g.role} ${g.on}" => g if startswith(g.on, "bucket:") }
+
+  bucket = local.grant_buckets[trimprefix(each.value.on, "bucket:")]
+  role   = each.value.role
+  member = "serviceAccount:${google_service_account.this[each.value.account].email}"
 }
 
-# signBlob on itself only (SIGNING_SERVICE_ACCOUNT), so no key file exists anywhere.
-resource "google_service_account_iam_member" "submit_signs_as_itself" {
-  service_account_id = google_service_account.submit.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = "serviceAccount:${google_service_account.submit.email}"
+resource "google_service_account_iam_member" "this" {
+  for_each = { for g in local.grants : "${g.account} ${g.role} ${g.on}" => g if startswith(g.on, "account:") }
+
+  service_account_id = google_service_account.this[trimprefix(each.value.on, "account:")].name
+  role               = each.value.role
+  member             = "serviceAccount:${google_service_account.this[each.value.account].email}"
 }
 
-# --- ktp_uploaded -------------------------------------------------------------------------------
+# --- the two grants that are not rows: a condition, and an account Google owns ----------------
 
-resource "google_project_iam_member" "ktp_uploaded_firestore" {
+# Reads source archives only: our source bucket and the gcf-v2-sources-* bucket Cloud Functions
+# copies them into. Never project-wide without a condition (that would include the KTP bucket).
+resource "google_project_iam_member" "build_source" {
   project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.ktp_uploaded.email}"
-}
+  role    = "roles/storage.objectViewer"
+  member  = "serviceAccount:${google_service_account.this["build"].email}"
 
-# Reads the upload, writes the checked copy, deletes the upload.
-resource "google_storage_bucket_iam_member" "ktp_uploaded_objects" {
-  bucket = module.ktp_bucket.name
-  role   = "roles/storage.objectUser"
-  member = "serviceAccount:${google_service_account.ktp_uploaded.email}"
-}
-
-# Tasks carry an OIDC token of tasks-invoker: creating them needs actAs on that account.
-resource "google_service_account_iam_member" "ktp_uploaded_acts_as_tasks_invoker" {
-  service_account_id = google_service_account.tasks_invoker.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.ktp_uploaded.email}"
-}
-
-# (cloudtasks.enqueuer on the sdp-lookup queue only: see queues.tf.)
-
-# --- sdp_lookup ---------------------------------------------------------------------------------
-
-resource "google_project_iam_member" "sdp_lookup_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.sdp_lookup.email}"
-}
-
-resource "google_storage_bucket_iam_member" "sdp_lookup_snapshots" {
-  bucket = google_storage_bucket.sdp_snapshots.name
-  role   = "roles/storage.objectViewer"
-  member = "serviceAccount:${google_service_account.sdp_lookup.email}"
-}
-
-# --- status ---------------------------------------------------------------------------------------
-
-# Reads requests by tracking code; writes its own rate-limit counters.
-resource "google_project_iam_member" "status_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.status.email}"
-}
-
-# --- reupload -------------------------------------------------------------------------------------
-
-resource "google_project_iam_member" "reupload_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.reupload.email}"
-}
-
-# Signs upload URLs as fn-submit (SIGNING_SERVICE_ACCOUNT): the PUT then creates as fn-submit,
-# so this account needs no grant on the KTP bucket at all.
-resource "google_service_account_iam_member" "reupload_signs_as_submit" {
-  service_account_id = google_service_account.submit.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = "serviceAccount:${google_service_account.reupload.email}"
-}
-
-# --- Eventarc -----------------------------------------------------------------------------------
-
-resource "google_project_iam_member" "ktp_trigger_receiver" {
-  project = var.project_id
-  role    = "roles/eventarc.eventReceiver"
-  member  = "serviceAccount:${google_service_account.ktp_trigger.email}"
+  condition {
+    title       = "function-source-only"
+    description = "Function source archives, never KTP or SDP data."
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.function_source.name}\") || resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-\")"
+  }
 }
 
 # Cloud Storage publishes its events to Eventarc's Pub/Sub topic as its service agent.
@@ -167,142 +141,4 @@ resource "google_project_iam_member" "gcs_agent_publisher" {
   project = var.project_id
   role    = "roles/pubsub.publisher"
   member  = "serviceAccount:${data.google_storage_project_service_account.gcs_agent.email_address}"
-}
-
-# --- function builds ----------------------------------------------------------------------------
-
-resource "google_project_iam_member" "build_logs" {
-  project = var.project_id
-  role    = "roles/logging.logWriter"
-  member  = "serviceAccount:${google_service_account.build.email}"
-}
-
-resource "google_project_iam_member" "build_images" {
-  project = var.project_id
-  role    = "roles/artifactregistry.writer"
-  member  = "serviceAccount:${google_service_account.build.email}"
-}
-
-# Reads source archives only: our source bucket and the gcf-v2-sources-* bucket Cloud Functions
-# copies them into. Never project-wide without a condition (that would include the KTP bucket).
-resource "google_project_iam_member" "build_source" {
-  project = var.project_id
-  role    = "roles/storage.objectViewer"
-  member  = "serviceAccount:${google_service_account.build.email}"
-
-  condition {
-    title       = "function-source-only"
-    description = "Function source archives, never KTP or SDP data."
-    expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.function_source.name}\") || resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-\")"
-  }
-}
-
-# sweep: reads and moves requests, deletes abandoned uploads, queues lost lookups again.
-resource "google_project_iam_member" "sweep_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.sweep.email}"
-}
-
-resource "google_storage_bucket_iam_member" "sweep_ktp_objects" {
-  bucket = module.ktp_bucket.name
-  role   = "roles/storage.objectUser"
-  member = "serviceAccount:${google_service_account.sweep.email}"
-}
-
-resource "google_service_account_iam_member" "sweep_acts_as_tasks_invoker" {
-  service_account_id = google_service_account.tasks_invoker.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.sweep.email}"
-}
-
-# --- operator -----------------------------------------------------------------------------------
-
-resource "google_service_account" "operator" {
-  project      = var.project_id
-  account_id   = "fn-operator"
-  display_name = "operator: the review page; reads requests, accounts, audit; signs KTP read URLs"
-}
-
-resource "google_project_iam_member" "operator_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.operator.email}"
-}
-
-# A signed GET acts with the signer's permissions: view only, never write or delete.
-resource "google_storage_bucket_iam_member" "operator_ktp_read" {
-  bucket = module.ktp_bucket.name
-  role   = "roles/storage.objectViewer"
-  member = "serviceAccount:${google_service_account.operator.email}"
-}
-
-resource "google_service_account_iam_member" "operator_signs_as_itself" {
-  service_account_id = google_service_account.operator.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = "serviceAccount:${google_service_account.operator.email}"
-}
-
-# --- dispatch and delivery webhooks -------------------------------------------------------------
-
-resource "google_service_account" "dispatch" {
-  project      = var.project_id
-  account_id   = "fn-dispatch"
-  display_name = "dispatch: sends email (SendGrid) and WhatsApp, records each message"
-}
-
-resource "google_service_account" "sendgrid_events" {
-  project      = var.project_id
-  account_id   = "fn-sendgrid-events"
-  display_name = "sendgrid_events: records email delivery statuses (signed Event Webhook)"
-}
-
-resource "google_service_account" "whatsapp_webhook" {
-  project      = var.project_id
-  account_id   = "fn-whatsapp-webhook"
-  display_name = "whatsapp_webhook: records WhatsApp delivery statuses (signed webhook)"
-}
-
-# Messages and requests live in Firestore.
-resource "google_project_iam_member" "dispatch_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.dispatch.email}"
-}
-
-resource "google_project_iam_member" "sendgrid_events_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.sendgrid_events.email}"
-}
-
-resource "google_project_iam_member" "whatsapp_webhook_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.whatsapp_webhook.email}"
-}
-
-# Dispatch tasks carry tasks-invoker's OIDC token: whoever queues them acts as it.
-resource "google_service_account_iam_member" "operator_acts_as_tasks_invoker" {
-  service_account_id = google_service_account.tasks_invoker.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.operator.email}"
-}
-
-resource "google_service_account_iam_member" "dispatch_acts_as_tasks_invoker" {
-  service_account_id = google_service_account.tasks_invoker.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.dispatch.email}"
-}
-
-resource "google_service_account_iam_member" "sendgrid_events_acts_as_tasks_invoker" {
-  service_account_id = google_service_account.tasks_invoker.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.sendgrid_events.email}"
-}
-
-resource "google_service_account_iam_member" "whatsapp_webhook_acts_as_tasks_invoker" {
-  service_account_id = google_service_account.tasks_invoker.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.whatsapp_webhook.email}"
 }

@@ -20,6 +20,7 @@ import difflib
 import gzip
 import io
 import json
+import os
 import re
 import sys
 import tarfile
@@ -176,7 +177,10 @@ def _load_one(pin: Pin) -> Schema:
                 "(it downloads the pinned bindings from PyPI once)"
             )
         content = _reduce(_read_assembly(pin.wheel), pin)
-        reduced.write_text(json.dumps(content, separators=(",", ":")))
+        # Atomically: parallel test workers may build it at the same time.
+        partial = reduced.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(content, separators=(",", ":")))
+        os.replace(partial, reduced)
     content.pop("format")
     return Schema(**content)
 

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 REQUIREMENTS = INFRA / "requirements-provider-schema.txt"
 CACHE = INFRA / ".provider-schema"
-FORMAT = 2  # of the reduced JSON; a change rebuilds it
+FORMAT = 3  # of the reduced JSON; a change rebuilds it
 
 # explicit_blocks marks blocks (`__is_block__`), so `labels = {...}` and `labels {...}` differ,
 # as they do to Terraform.
@@ -124,17 +124,14 @@ def _reduce(assembly: dict, pin: Pin) -> dict:
 
     resources, data, provider, name, version = {}, {}, None, None, None
     for spec in types.values():
-        base = spec.get("base")
-        if base not in (
-            "cdktn.TerraformResource",
-            "cdktn.TerraformDataSource",
-            "cdktn.TerraformProvider",
-        ):
+        # cdktn.* today, cdktf.* in the bindings of older provider majors.
+        base = (spec.get("base") or "").rpartition(".")[2]
+        if base not in ("TerraformResource", "TerraformDataSource", "TerraformProvider"):
             continue
         link = _LINK.search(spec["docs"]["summary"])
         config = next(p for p in spec["initializer"]["parameters"] if p["name"] == "config")
         config_fqn = config["type"]["fqn"]
-        if base == "cdktn.TerraformProvider":
+        if base == "TerraformProvider":
             provider, name, version = config_fqn, link[1], link[2]
         elif link[3] == "resources":
             resources[link[4]] = config_fqn

@@ -1,7 +1,8 @@
 # One row per entry point in functions/main.py, keyed by its name: the function is that name
 # with hyphens, runs as google_service_account.this[<key>] (service_accounts.tf), and takes the
-# cloud_function module's inputs; a row leaves out those whose module default fits. A new
-# function is one more row (and its account).
+# cloud_function module's inputs; a row leaves out those whose module default fits (a field the
+# call below does not pass fails tests/infra/test_values.py, as Terraform would ignore it). A
+# new function is one more row (and its account).
 
 locals {
   invoked_by_tasks = ["serviceAccount:${google_service_account.this["tasks_invoker"].email}"]

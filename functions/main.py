@@ -26,7 +26,7 @@ SETTINGS = Settings.from_env()
 
 @functools.cache
 def dependencies():
-    return bootstrap.bootstrap(SETTINGS)
+    return bootstrap.bootstrap(SETTINGS, function=os.environ.get("FUNCTION_TARGET"))
 
 
 # Clients are made at instance start, and a failure to make them fails the start, where it is
@@ -38,18 +38,8 @@ if os.environ.get("FUNCTION_TARGET") == "sdp_lookup":
 
 
 @functools.cache
-def dispatch_dependencies():
-    return bootstrap.dispatch_bootstrap(SETTINGS, dependencies())
-
-
-@functools.cache
-def webhook_dependencies():
-    return bootstrap.webhook_bootstrap(SETTINGS, dependencies())
-
-
-@functools.cache
-def operator_dependencies():
-    return bootstrap.operator_bootstrap(SETTINGS, dependencies())
+def operator_web_config():
+    return bootstrap.operator_web_config(SETTINGS)
 
 
 @functools.cache
@@ -77,10 +67,7 @@ def submit(http_request: flask.Request, body: bytes) -> flask.Response:
 
 @functions_framework.cloud_event
 def ktp_uploaded(event: CloudEvent) -> None:
-    from shared.service_layer import services
-
-    obj = responses.uploaded_object(event, SETTINGS.ktp_bucket)
-    outcome = services.handle_ktp_uploaded(obj, dependencies()) if obj else "other_bucket"
+    outcome = responses.upload_event(event, SETTINGS.ktp_bucket, dependencies())
     logs.log(logger, logging.INFO, "upload event handled", outcome=outcome, event_id=event["id"])
 
 
@@ -123,24 +110,22 @@ def operator(http_request: flask.Request, body: bytes) -> flask.Response:
     """The operator page (HTML, sessions, CSRF); everything under /api/operator."""
     from shared.operator_web import app
 
-    deps, config = operator_dependencies()
-    return app.handle(http_request, deps, config)
+    return app.handle(http_request, dependencies(), operator_web_config())
 
 
 @functions_framework.http
 @endpoint(verifier=dispatch_caller)
 def dispatch(http_request: flask.Request, body: bytes) -> flask.Response:
     """Cloud Tasks target (dispatch queue): one message on one channel, at most once."""
-    return responses.dispatched(
-        parse_json(body), retry_count(http_request), dispatch_dependencies()
-    )
+    name = http_request.headers.get("X-CloudTasks-TaskName", "")
+    return responses.dispatched(parse_json(body), retry_count(http_request), dependencies(), name)
 
 
 @functions_framework.http
 @endpoint(max_body=responses.MAX_WEBHOOK_BYTES)
 def sendgrid_events(http_request: flask.Request, body: bytes) -> flask.Response:
     """SendGrid's signed Event Webhook: delivery statuses of emails."""
-    return responses.sendgrid_statuses(http_request, body, SETTINGS, webhook_dependencies())
+    return responses.sendgrid_statuses(http_request, body, SETTINGS, dependencies())
 
 
 @functions_framework.http
@@ -149,4 +134,4 @@ def whatsapp_webhook(http_request: flask.Request, body: bytes) -> flask.Response
     """WhatsApp Cloud API webhook: GET is the subscription handshake, POST carries statuses."""
     if http_request.method == "GET":
         return responses.whatsapp_handshake(http_request, SETTINGS)
-    return responses.whatsapp_statuses(http_request, body, SETTINGS, webhook_dependencies())
+    return responses.whatsapp_statuses(http_request, body, SETTINGS, dependencies())

@@ -6,11 +6,12 @@ Called once per function instance (cold start); the entry points keep the result
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from shared.config import Settings
+from shared.config import ConfigurationError, Settings
 from shared.service_layer.ports import Dependencies, SdpDirectory
 
 
@@ -34,9 +35,17 @@ class LazySdpDirectory:
         return self.warm_up().search(query, limit)
 
 
-@functools.cache
-def firestore_client(project: str):
+def firestore_client(settings: Settings):
     """One client per instance, shared by every adapter (one channel, one set of credentials)."""
+    if settings.is_local and settings.firestore_emulator_host:
+        # The library finds the emulator only through the process environment; a command run
+        # with --local has it in its settings alone.
+        os.environ.setdefault("FIRESTORE_EMULATOR_HOST", settings.firestore_emulator_host)
+    return _firestore_client(settings.project)
+
+
+@functools.cache
+def _firestore_client(project: str):
     from google.cloud import firestore
 
     return firestore.Client(project=project)
@@ -47,7 +56,13 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Dependencies:
+def bootstrap(
+    settings: Settings, *, function: str | None = None, sdp: SdpDirectory | None = None
+) -> Dependencies:
+    """The one container of this instance. `function` is the function it serves (Cloud
+    Functions' FUNCTION_TARGET): the parts only that function needs are required for it and
+    built for it alone. Without one (the local gateway serving every function, a command),
+    every part whose settings are present is built."""
     from google.cloud import storage
 
     from shared.adapters.cloud_tasks_queue import CloudTasksQueue, emulator_client
@@ -56,7 +71,7 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
     from shared.adapters.firestore_transactions import READ_TIMEOUT, TRANSACTION_DEADLINE
     from shared.adapters.gcs_file_store import GcsFileStore
 
-    client = firestore_client(settings.project)
+    client = firestore_client(settings)
     task_targets = {"sdp_lookup": settings.sdp_lookup_url, "dispatch": settings.dispatch_url}
 
     if settings.is_local:
@@ -106,17 +121,33 @@ def bootstrap(settings: Settings, *, sdp: SdpDirectory | None = None) -> Depende
     if sdp is None:
         sdp = LazySdpDirectory(lambda: _sdp_directory(settings))
 
+    from shared.adapters.firestore_claims import FirestoreClaims
+    from shared.adapters.firestore_messages import FirestoreMessages
+    from shared.domain.sla import OfficeHours
+
+    clock = SystemClock()
     return Dependencies(
         requests=FirestoreRequestRepository(client),
         files=files,
         tasks=tasks,
         sdp=sdp,
-        clock=SystemClock(),
+        clock=clock,
         sdp_lookup_queue=settings.sdp_lookup_queue,
         upload_url_valid_for=settings.upload_url_valid_for,
         dispatch_queue=settings.dispatch_queue,
         store=FirestoreStore(client, TRANSACTION_DEADLINE, READ_TIMEOUT),
         relay_after=settings.outbox_relay_after,
+        claims=FirestoreClaims(client),
+        office_name=settings.office_name,
+        messages=FirestoreMessages(client),
+        site_url=settings.messaging("PUBLIC_SITE_URL"),
+        max_attempts=settings.dispatch_max_attempts,
+        # Longer than a provider call can take (connect and read timeouts, with margin).
+        send_lease=timedelta(seconds=2 * settings.provider_timeout + 10),
+        operator_alert_email=settings.messaging("OPERATOR_ALERT_EMAIL") or None,
+        office_hours=OfficeHours.parse(settings.office_hours),
+        **_operator_parts(settings, function),
+        **_notifiers(settings, function, clock),
     )
 
 
@@ -154,13 +185,24 @@ def rate_limiter(settings: Settings):
 
     from shared.adapters.firestore_rate_limiter import FirestoreRateLimiter
 
-    return FirestoreRateLimiter(firestore_client(settings.project))
+    return FirestoreRateLimiter(firestore_client(settings))
 
 
-def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
-    """The operator page's dependencies and web settings (accounts, sessions, audit)."""
+def operator_web_config(settings: Settings):
+    """The operator page's own web settings (cookie, the origin KTP images come from)."""
     from urllib.parse import urlsplit
 
+    from shared.operator_web.app import WebConfig
+
+    if settings.is_local:
+        parts = urlsplit(settings.storage_public_url or "")
+        storage_origin = f"{parts.scheme}://{parts.netloc}"
+    else:
+        storage_origin = "https://storage.googleapis.com"
+    return WebConfig(cookie_secure=settings.operator_cookie_secure, storage_origin=storage_origin)
+
+
+def _operator_parts(settings: Settings, function: str | None) -> dict:
     from shared.adapters.firestore_operators import (
         Argon2Hasher,
         FirestoreAudit,
@@ -168,58 +210,43 @@ def operator_bootstrap(settings: Settings, core: Dependencies | None = None):
         FirestoreRequestArchive,
         FirestoreSessions,
     )
-    from shared.config import ConfigurationError
-    from shared.domain.sla import OfficeHours
-    from shared.operator_web.app import WebConfig
-    from shared.service_layer.operator_ports import OperatorDependencies
+    from shared.adapters.firestore_templates import FirestoreTemplates
 
-    missing = [
-        name
-        for name, value in (
-            ("OPERATOR_SESSION_KEY", settings.operator_session_key),
-            ("OFFICE_NAME", settings.office_name),
-        )
-        if not value
-    ]
-    if missing:
-        raise ConfigurationError(f"the operator page needs {', '.join(missing)}")
-    if not settings.is_local and len(settings.operator_session_key) < 32:
-        raise ConfigurationError("OPERATOR_SESSION_KEY must be at least 32 characters")
-    client = firestore_client(settings.project)
-    deps = OperatorDependencies(
-        core=core or bootstrap(settings),
+    if function == "operator":
+        missing = [
+            name
+            for name, value in (
+                ("OPERATOR_SESSION_KEY", settings.operator_session_key),
+                ("OFFICE_NAME", settings.office_name),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigurationError(f"the operator page needs {', '.join(missing)}")
+        if not settings.is_local and len(settings.operator_session_key) < 32:
+            raise ConfigurationError("OPERATOR_SESSION_KEY must be at least 32 characters")
+    client = firestore_client(settings)
+    return dict(
         operators=FirestoreOperators(client),
         sessions=FirestoreSessions(client),
         audit=FirestoreAudit(client),
         hasher=Argon2Hasher(),
         session_key=settings.operator_session_key.encode(),
-        office_hours=OfficeHours.parse(settings.office_hours),
-        office_name=settings.office_name,
         archive=FirestoreRequestArchive(client),
-        messages=_message_store(client),
-        templates=_template_store(client),
-        operator_alert_email=settings.messaging("OPERATOR_ALERT_EMAIL") or None,
-    )
-    if settings.is_local:
-        parts = urlsplit(settings.storage_public_url or "")
-        storage_origin = f"{parts.scheme}://{parts.netloc}"
-    else:
-        storage_origin = "https://storage.googleapis.com"
-    return deps, WebConfig(
-        cookie_secure=settings.operator_cookie_secure, storage_origin=storage_origin
+        template_store=FirestoreTemplates(client),
     )
 
 
-def dispatch_bootstrap(settings: Settings, core: Dependencies | None = None):
-    """The dispatch step's notifiers and message store. WhatsApp without a phone number id is
-    "not set up": its messages wait for an operator as click-to-chat links."""
-
-    from shared.adapters.firestore_messages import FirestoreMessages
-    from shared.config import ConfigurationError
-    from shared.service_layer.dispatch_ports import DispatchDependencies
-
+def _notifiers(settings: Settings, function: str | None, clock) -> dict:
+    """SendGrid and WhatsApp: only where their secrets are (the dispatch function). WhatsApp
+    without a phone number id is "not set up": its messages wait for an operator as
+    click-to-chat links."""
     get = settings.messaging
+    if function != "dispatch" and not get("SENDGRID_API_KEY"):
+        return {}
     missing = [name for name in ("SENDGRID_API_KEY", "EMAIL_FROM") if not get(name)]
+    if not settings.office_name:
+        missing.append("OFFICE_NAME")  # the sender's name and the messages' signature
     if not settings.is_local and not get("PUBLIC_SITE_URL"):
         missing.append("PUBLIC_SITE_URL")
     if get("WHATSAPP_PHONE_NUMBER_ID") and not get("WHATSAPP_TOKEN"):
@@ -227,69 +254,30 @@ def dispatch_bootstrap(settings: Settings, core: Dependencies | None = None):
     if missing:
         raise ConfigurationError(f"dispatch needs {', '.join(missing)}")
 
+    from shared.adapters.firestore_templates import FirestoreTemplates
     from shared.adapters.sendgrid_email import SendGridEmail
+    from shared.service_layer.message_template_admin import CachedTemplates
 
-    email = SendGridEmail(
-        get("SENDGRID_API_KEY"),
-        get("EMAIL_FROM"),
-        settings.office_name or "Layanan Informasi Remisi",
-        get("SENDGRID_API_HOST"),
-        timeout=settings.provider_timeout,
+    parts = dict(
+        email=SendGridEmail(
+            get("SENDGRID_API_KEY"),
+            get("EMAIL_FROM"),
+            settings.office_name,
+            get("SENDGRID_API_HOST"),
+            timeout=settings.provider_timeout,
+        ),
+        email_templates=CachedTemplates(
+            FirestoreTemplates(firestore_client(settings)), clock, settings.template_cache_for
+        ),
     )
-    whatsapp = None
     if get("WHATSAPP_PHONE_NUMBER_ID"):
         from shared.adapters.whatsapp_cloud import WhatsAppCloud
 
-        whatsapp = WhatsAppCloud(
+        parts["whatsapp"] = WhatsAppCloud(
             get("WHATSAPP_API_BASE"),
             get("WHATSAPP_API_VERSION"),
             get("WHATSAPP_PHONE_NUMBER_ID"),
             get("WHATSAPP_TOKEN"),
             timeout=settings.provider_timeout,
         )
-    from shared.service_layer.message_template_admin import CachedTemplates
-
-    core = core or bootstrap(settings)
-    client = firestore_client(settings.project)
-    return DispatchDependencies(
-        core=core,
-        messages=FirestoreMessages(client),
-        templates=CachedTemplates(_template_store(client), core.clock, settings.template_cache_for),
-        email=email,
-        whatsapp=whatsapp,
-        site_url=get("PUBLIC_SITE_URL"),
-        office_name=settings.office_name or "Layanan Informasi Remisi",
-        max_attempts=settings.dispatch_max_attempts,
-        operator_alert_email=get("OPERATOR_ALERT_EMAIL") or None,
-    )
-
-
-def webhook_bootstrap(settings: Settings, core: Dependencies | None = None):
-    """What the delivery webhooks need: the message store (no notifiers, no secrets but their
-    own verification material, read by the entry points)."""
-
-    from shared.adapters.firestore_messages import FirestoreMessages
-    from shared.service_layer.dispatch_ports import DispatchDependencies
-
-    return DispatchDependencies(
-        core=core or bootstrap(settings),
-        messages=FirestoreMessages(firestore_client(settings.project)),
-        email=None,
-        whatsapp=None,
-        site_url=settings.messaging("PUBLIC_SITE_URL"),
-        office_name=settings.office_name,
-        max_attempts=settings.dispatch_max_attempts,
-        operator_alert_email=settings.messaging("OPERATOR_ALERT_EMAIL") or None,
-    )
-
-
-def _message_store(client):
-    from shared.adapters.firestore_messages import FirestoreMessages
-
-    return FirestoreMessages(client)
-
-
-def _template_store(client):
-    from shared.adapters.firestore_templates import FirestoreTemplates
-
-    return FirestoreTemplates(client)
+    return parts

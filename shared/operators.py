@@ -22,7 +22,7 @@ from shared.domain.accounts import AccountInvalid, Role
 
 
 def _dependencies(local: bool = False):
-    from shared.bootstrap import operator_bootstrap
+    from shared.bootstrap import bootstrap
     from shared.config import Settings
 
     environ = dict(os.environ)
@@ -31,25 +31,7 @@ def _dependencies(local: bool = False):
         from localdev.stack import LocalStack, StackConfig
 
         environ = {**LocalStack(StackConfig()).function_env(), **environ}
-    settings = Settings.from_env(environ)
-    deps, _ = operator_bootstrap(settings, core=_core_for_cli(settings))
-    return deps
-
-
-def _core_for_cli(settings):
-    # Accounts need only the clock and Firestore; no storage or queue clients.
-    from shared.bootstrap import SystemClock
-    from shared.service_layer.ports import Dependencies
-
-    return Dependencies(
-        requests=None,
-        files=None,
-        tasks=None,
-        sdp=None,
-        clock=SystemClock(),
-        sdp_lookup_queue=settings.sdp_lookup_queue,
-        upload_url_valid_for=settings.upload_url_valid_for,
-    )
+    return bootstrap(Settings.from_env(environ), sdp=None)
 
 
 def create(args, deps=None) -> int:

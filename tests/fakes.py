@@ -158,6 +158,20 @@ class _InMemoryTransaction:
         self.writes.append(lambda: self.store.outbox.update({entry.entry_id: document}))
 
 
+class InMemoryClaims:
+    def __init__(self):
+        self.claims: dict[str, datetime] = {}  # name -> expires at
+
+    def claim(self, name, now, lease):
+        if name in self.claims and self.claims[name] > now:
+            return False
+        self.claims[name] = now + lease
+        return True
+
+    def release(self, name):
+        self.claims.pop(name, None)
+
+
 class InMemoryFiles:
     def __init__(self):
         self.objects: dict[str, tuple[bytes, str, dict]] = {}
@@ -255,19 +269,34 @@ class FixedClock:
 
 
 def fake_dependencies(**overrides) -> Dependencies:
+    """The one container, on fakes: the pipeline, the message store and the audit trail share
+    the store's documents; `fake_dispatch_dependencies` and `fake_operator_dependencies` add
+    the notifiers and the operator page's parts to the same container."""
     requests = overrides.pop("requests", None) or InMemoryRequests()
+    store = InMemoryStore(requests)
     values = dict(
         requests=requests,
-        store=InMemoryStore(requests),
+        store=store,
+        claims=InMemoryClaims(),
         files=InMemoryFiles(),
         tasks=InMemoryTasks(),
         sdp=ListDirectory(),
         clock=FixedClock(),
         sdp_lookup_queue="sdp-lookup",
         upload_url_valid_for=timedelta(minutes=15),
+        office_name="Kanwil Ditjenpas Banten",
+        messages=store.messages,
+        audit=store.audit,
+        archive=InMemoryArchive(requests),
     )
     values.update(overrides)
     return Dependencies(**values)
+
+
+def _add_parts(core: Dependencies, defaults: dict, overrides: dict) -> Dependencies:
+    for name, value in {**defaults, **overrides}.items():
+        setattr(core, name, value)
+    return core
 
 
 class InMemoryRateLimiter:
@@ -294,7 +323,7 @@ class InMemoryOperators:
 
     def add(self, operator):
         from shared.adapters.firestore_operators import operator_document
-        from shared.service_layer.operator_ports import OperatorExists
+        from shared.service_layer.ports import OperatorExists
 
         with self._lock:
             if operator.username in self.documents:
@@ -309,7 +338,7 @@ class InMemoryOperators:
 
     def update(self, username, change):
         from shared.adapters.firestore_operators import operator_document, operator_value
-        from shared.service_layer.operator_ports import OperatorNotFound
+        from shared.service_layer.ports import OperatorNotFound
 
         with self._lock:
             if username not in self.documents:
@@ -320,7 +349,7 @@ class InMemoryOperators:
             return result
 
     def record_failure(self, username, now):
-        from shared.service_layer.operator_ports import OperatorNotFound
+        from shared.service_layer.ports import OperatorNotFound
 
         with contextlib.suppress(OperatorNotFound):
             self.update(username, lambda operator: operator.record_failure(now))
@@ -422,24 +451,17 @@ class InMemoryTemplates:
 
 def fake_operator_dependencies(core=None, **overrides):
     from shared.domain.sla import OfficeHours
-    from shared.service_layer.operator_ports import OperatorDependencies
 
     core = core or fake_dependencies()
-    values = dict(
-        core=core,
-        operators=InMemoryOperators(),
-        sessions=InMemorySessions(),
-        audit=core.store.audit,
-        messages=core.store.messages,
+    defaults = dict(
+        operators=core.operators or InMemoryOperators(),
+        sessions=core.sessions or InMemorySessions(),
         hasher=PlainHasher(),
         session_key=b"unit-test-session-key",
         office_hours=OfficeHours.parse("1-7 00:00-23:59 +07:00"),
-        office_name="Kanwil Uji",
-        archive=InMemoryArchive(core.requests),
-        templates=InMemoryTemplates(),
+        template_store=core.template_store or InMemoryTemplates(),
     )
-    values.update(overrides)
-    return OperatorDependencies(**values)
+    return _add_parts(core, defaults, overrides)
 
 
 # --- dispatch ---------------------------------------------------------------------------------
@@ -510,18 +532,12 @@ class ScriptedNotifier:
 
 
 def fake_dispatch_dependencies(core=None, **overrides):
-    from shared.service_layer.dispatch_ports import DispatchDependencies
 
     core = core or fake_dependencies()
-    values = dict(
-        core=core,
-        messages=core.store.messages,
-        email=ScriptedNotifier("sg"),
-        whatsapp=ScriptedNotifier("wamid"),
+    defaults = dict(
+        email=core.email or ScriptedNotifier("sg"),
+        whatsapp=core.whatsapp or ScriptedNotifier("wamid"),
         site_url="https://remisi.example.go.id/",
-        office_name="Kanwil Ditjenpas Banten",
         max_attempts=5,
-        operator_alert_email=None,
     )
-    values.update(overrides)
-    return DispatchDependencies(**values)
+    return _add_parts(core, defaults, overrides)

@@ -22,7 +22,7 @@ from shared.adapters.firestore_transactions import (
     run_transaction,
 )
 from shared.domain.accounts import Operator, Role, Session, lock_until
-from shared.service_layer.operator_ports import (
+from shared.service_layer.ports import (
     AuditEvent,
     OperatorExists,
     OperatorNotFound,

@@ -27,7 +27,7 @@ from shared.adapters.records import (
 from shared.domain.messages import Message
 from shared.domain.model import RemissionRequest
 from shared.domain.outbox import OutboxEntry
-from shared.service_layer.operator_ports import AuditEvent
+from shared.service_layer.ports import AuditEvent
 
 T = TypeVar("T")
 

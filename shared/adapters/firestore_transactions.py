@@ -1,10 +1,11 @@
 """The one way this code changes Firestore documents: a transaction, retried on contention
 with exponential backoff and full jitter, bounded by a deadline.
 
-The client library's own `@transactional` retries at once, five times, and then raises
-"Failed to commit transaction in 5 attempts" — twenty workers on one document are enough to
-see it. Here every attempt is one library attempt; between attempts the worker sleeps a random
-time that grows, so contenders spread out, and after `deadline` seconds `Contention` is raised,
+The client library's own `@transactional` retries five times, and then raises "Failed to
+commit transaction in 5 attempts" — twenty workers on one document were enough to see it as a
+500. Here the library keeps retrying in place; when even that fails, or a read is aborted or
+times out, the worker sleeps a random time that grows, so contenders spread out, and after
+`deadline` seconds `Contention` is raised,
 which the entry points answer as 503 with Retry-After (the caller, or Cloud Tasks, tries again)
 instead of a 500.
 """
@@ -27,6 +28,8 @@ T = TypeVar("T")
 # (shared.entrypoints also caps the whole call): a transaction gives up after this long, a
 # single read after that.
 TRANSACTION_DEADLINE = 6.0
+# Commits the library retries in place (same transaction id) before a pause.
+IN_LINE_ATTEMPTS = 10
 READ_TIMEOUT = 5.0
 
 # Errors after which the same transaction may succeed when tried again.
@@ -48,17 +51,21 @@ def run_transaction(
     first_backoff: float = 0.05,
     max_backoff: float = 1.0,
 ) -> T:
-    """Run `body(transaction)` until it commits, or raise Contention after `deadline` s."""
+    """Run `body(transaction)` until it commits, or raise Contention after `deadline` s.
+
+    An aborted commit is retried by the library under the same transaction id, which keeps
+    the transaction's place in line (so the oldest contender wins, none starves); anything
+    else retryable starts over after a jittered, growing pause."""
     give_up_at = time.monotonic() + deadline
     backoff = first_backoff
     while True:
-        transaction = client.transaction(max_attempts=1)
+        transaction = client.transaction(max_attempts=IN_LINE_ATTEMPTS)
         try:
             return firestore.transactional(body)(transaction)
         except RETRYABLE as error:
             reason = type(error).__name__
         except ValueError as error:
-            # The library's "Failed to commit transaction in 1 attempts" after an Aborted.
+            # The library's "Failed to commit transaction in N attempts" after aborts.
             if "Failed to commit transaction" not in str(error):
                 raise
             reason = "aborted"

@@ -13,7 +13,7 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import Content, CustomArg, From, Mail, To
 
 from shared.domain.messages import MessageState
-from shared.service_layer.dispatch_ports import (
+from shared.service_layer.ports import (
     Failure,
     MalformedWebhook,
     OutgoingEmail,

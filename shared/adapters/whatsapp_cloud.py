@@ -7,7 +7,7 @@ import requests
 
 from shared.adapters.sendgrid_email import retry_after_seconds
 from shared.domain.messages import MessageState
-from shared.service_layer.dispatch_ports import (
+from shared.service_layer.ports import (
     Failure,
     MalformedWebhook,
     OutgoingWhatsApp,

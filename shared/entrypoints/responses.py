@@ -58,6 +58,25 @@ def submitted(payload: dict, deps) -> flask.Response:
     return json_response(body, 201 if result.created else 200)
 
 
+def upload_event(event: CloudEvent, bucket: str, deps) -> str:
+    """The finalize event of one object. A database that is contended or down does not make
+    the event fail: the raw upload stays in the bucket, and the sweep's reconciliation checks
+    it (every upload is in the bucket until its attempt settles), so the event is acknowledged
+    and nothing answers 500."""
+    from shared.entrypoints.http import UNAVAILABLE
+
+    obj = uploaded_object(event, bucket)
+    if obj is None:
+        return "other_bucket"
+    try:
+        return services.handle_ktp_uploaded(obj, deps)
+    except UNAVAILABLE as error:
+        log(
+            logger, logging.WARNING, "upload left to the reconciliation", error=type(error).__name__
+        )
+        return "left_for_reconciliation"
+
+
 def uploaded_object(event: CloudEvent, bucket: str) -> UploadedObject | None:
     data = event.data or {}
     if data.get("bucket") != bucket:
@@ -89,7 +108,7 @@ def looked_up(payload: dict, retries: int, deps) -> flask.Response:
     return json_response({"outcome": outcome})
 
 
-def dispatched(payload: dict, retries: int, deps) -> flask.Response:
+def dispatched(payload: dict, retries: int, deps, task_name: str = "") -> flask.Response:
     from shared.service_layer import dispatch
 
     try:
@@ -98,7 +117,13 @@ def dispatched(payload: dict, retries: int, deps) -> flask.Response:
         log(logger, logging.ERROR, "malformed dispatch task dropped")
         return json_response({"outcome": "malformed"})
     try:
-        outcome = dispatch.run_dispatch(task, deps, retries, outbox_id=_outbox_id(payload))
+        outcome = dispatch.run_dispatch(
+            task,
+            deps,
+            retries,
+            outbox_id=_outbox_id(payload),
+            delivery=f"{task_name[-200:]}-{retries}" if task_name else None,
+        )
     except dispatch.RetryLater as later:
         # Non-2xx: Cloud Tasks retries with the queue's back-off.
         response = json_response(
@@ -230,7 +255,7 @@ def _verified(check, what: str) -> None:
 
 def _statuses(parse, body: bytes, deps) -> flask.Response:
     from shared.service_layer.dispatch import apply_statuses
-    from shared.service_layer.dispatch_ports import MalformedWebhook
+    from shared.service_layer.ports import MalformedWebhook
 
     try:
         updates = parse(body)

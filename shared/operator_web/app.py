@@ -34,7 +34,7 @@ from shared.domain.messages import CHANNEL_LABELS, KIND_LABELS, STATE_LABELS
 from shared.domain.model import DecisionKind, InformationKind, Relationship, Status
 from shared.service_layer import auth, review
 from shared.service_layer import message_template_admin as template_admin
-from shared.service_layer.operator_ports import OperatorDependencies, OperatorNotFound
+from shared.service_layer.ports import Dependencies, OperatorNotFound
 
 HERE = Path(__file__).parent
 BASE = "/api/operator"
@@ -98,7 +98,7 @@ class WebConfig:
 @dataclass
 class Context:
     request: flask.Request
-    deps: OperatorDependencies
+    deps: Dependencies
     config: WebConfig
     session: object = None
     operator: object = None
@@ -207,7 +207,7 @@ def _client_origin_ok(request: flask.Request) -> bool:
     return True
 
 
-def handle(request: flask.Request, deps: OperatorDependencies, config: WebConfig):
+def handle(request: flask.Request, deps: Dependencies, config: WebConfig):
     path = request.path
     if path.startswith(BASE):
         path = path[len(BASE) :]
@@ -378,7 +378,7 @@ def unknown_messages_page(ctx: Context) -> flask.Response:
     waits here until an operator checks and settles it on the request's page."""
     rows = []
     for message in review.unknown_messages(ctx.deps):
-        request = ctx.deps.core.requests.get(message.request_id)
+        request = ctx.deps.requests.get(message.request_id)
         if request is not None:
             rows.append((message, request))
     return render(
@@ -632,7 +632,7 @@ def _accounts(ctx: Context, status: int = 200, **values) -> flask.Response:
         http_status=status,
         operators=ctx.deps.operators.list(),
         roles=[(r.value, ROLE_LABELS[r]) for r in Role],
-        now=ctx.deps.core.clock.now(),
+        now=ctx.deps.clock.now(),
         **{"enrolment": None, "qr_svg": "", **values},
     )
 
@@ -836,7 +836,7 @@ def wib(value) -> str:
 _current_hours = None
 
 
-def configure(deps: OperatorDependencies) -> None:
+def configure(deps: Dependencies) -> None:
     global _current_hours
     _current_hours = deps.office_hours
 

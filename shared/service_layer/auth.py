@@ -19,9 +19,9 @@ from shared.domain.accounts import (
     check_password,
     check_username,
 )
-from shared.service_layer.operator_ports import (
+from shared.service_layer.ports import (
     AuditEvent,
-    OperatorDependencies,
+    Dependencies,
     OperatorExists,
 )
 
@@ -54,22 +54,20 @@ class Enrolment:
 _dummy_hashes: dict[int, str] = {}
 
 
-def _dummy_hash(deps: OperatorDependencies) -> str:
+def _dummy_hash(deps: Dependencies) -> str:
     key = id(deps.hasher)
     if key not in _dummy_hashes:
         _dummy_hashes[key] = deps.hasher.hash(_DUMMY_PASSWORD)
     return _dummy_hashes[key]
 
 
-def audit(deps: OperatorDependencies, actor: str, action: str, target=None, **details) -> None:
+def audit(deps: Dependencies, actor: str, action: str, target=None, **details) -> None:
     deps.audit.append(
-        AuditEvent(
-            at=deps.core.clock.now(), actor=actor, action=action, target=target, details=details
-        )
+        AuditEvent(at=deps.clock.now(), actor=actor, action=action, target=target, details=details)
     )
 
 
-def session_id_for(deps: OperatorDependencies, token: str) -> str:
+def session_id_for(deps: Dependencies, token: str) -> str:
     return hmac.new(deps.session_key, token.encode(), hashlib.sha256).hexdigest()
 
 
@@ -77,7 +75,7 @@ def session_id_for(deps: OperatorDependencies, token: str) -> str:
 
 
 def create_operator(
-    deps: OperatorDependencies,
+    deps: Dependencies,
     username: str,
     display_name: str,
     role: Role,
@@ -90,7 +88,7 @@ def create_operator(
         raise AccountInvalid("Nama lengkap wajib diisi (maksimal 80 karakter).")
     check_password(password, username)
     secret = accounts.new_totp_secret()
-    now = deps.core.clock.now()
+    now = deps.clock.now()
     operator = Operator(
         username=username,
         display_name=display_name,
@@ -108,9 +106,9 @@ def create_operator(
     return Enrolment(operator, secret, accounts.totp_uri(secret, username, deps.issuer))
 
 
-def admin_change(deps: OperatorDependencies, actor: Operator, username: str, action: str) -> None:
+def admin_change(deps: Dependencies, actor: Operator, username: str, action: str) -> None:
     """deactivate / activate / revoke_sessions / unlock / role:<role>."""
-    now = deps.core.clock.now()
+    now = deps.clock.now()
     if username == actor.username and action != "revoke_sessions":
         # An admin cannot lock themselves out or change their own role by accident.
         raise AccountInvalid("Ubah akun Anda sendiri melalui admin lain.")
@@ -136,7 +134,7 @@ def admin_change(deps: OperatorDependencies, actor: Operator, username: str, act
 
 
 def reset_credentials(
-    deps: OperatorDependencies, actor: Operator, username: str, password: str
+    deps: Dependencies, actor: Operator, username: str, password: str
 ) -> Enrolment:
     """A lost phone or a forgotten password: a new initial password and a new TOTP secret, every
     session ended. The admin hands both over in person."""
@@ -144,7 +142,7 @@ def reset_credentials(
         raise AccountInvalid("Ubah akun Anda sendiri melalui admin lain.")
     check_password(password, username)
     secret = accounts.new_totp_secret()
-    now = deps.core.clock.now()
+    now = deps.clock.now()
     new_hash = deps.hasher.hash(password)
 
     def change(operator: Operator) -> Operator:
@@ -164,8 +162,8 @@ def reset_credentials(
 # --- sign in ----------------------------------------------------------------------------------
 
 
-def sign_in(deps: OperatorDependencies, username: str, password: str, code: str) -> SignedIn:
-    now = deps.core.clock.now()
+def sign_in(deps: Dependencies, username: str, password: str, code: str) -> SignedIn:
+    now = deps.clock.now()
     username = (username or "").strip().lower()
     known = accounts.USERNAME.match(username)
     operator = deps.operators.get(username) if known else None
@@ -232,21 +230,21 @@ def sign_in(deps: OperatorDependencies, username: str, password: str, code: str)
     return SignedIn(token, session, deps.operators.get(username) or operator)
 
 
-def _locked_message(deps: OperatorDependencies, until: datetime | None) -> str:
+def _locked_message(deps: Dependencies, until: datetime | None) -> str:
     if until is None:
         return GENERIC_REFUSAL
     local = until.astimezone(deps.office_hours.tz)
     return f"Terlalu banyak percobaan gagal. Akun dikunci sampai pukul {local:%H:%M:%S}."
 
 
-def authenticate(deps: OperatorDependencies, token: str | None) -> tuple[Session, Operator] | None:
+def authenticate(deps: Dependencies, token: str | None) -> tuple[Session, Operator] | None:
     if not token or len(token) > 100:
         return None
     session = deps.sessions.get(session_id_for(deps, token))
     if session is None:
         return None
     operator = deps.operators.get(session.username)
-    now = deps.core.clock.now()
+    now = deps.clock.now()
     if not session.is_valid(now, operator):
         return None
     if session.needs_touch(now):
@@ -258,13 +256,13 @@ def csrf_ok(session: Session, submitted: str | None) -> bool:
     return bool(submitted) and hmac.compare_digest(session.csrf_token, submitted)
 
 
-def sign_out(deps: OperatorDependencies, session: Session) -> None:
-    deps.sessions.revoke(session.session_id, deps.core.clock.now())
+def sign_out(deps: Dependencies, session: Session) -> None:
+    deps.sessions.revoke(session.session_id, deps.clock.now())
     audit(deps, session.username, "sign_out")
 
 
 def change_password(
-    deps: OperatorDependencies, operator: Operator, current: str, new: str, repeat: str
+    deps: Dependencies, operator: Operator, current: str, new: str, repeat: str
 ) -> None:
     """Verifies the current password; then every session of the account ends, this one too."""
     if not deps.hasher.verify(operator.password_hash, current or ""):
@@ -275,7 +273,7 @@ def change_password(
     check_password(new, operator.username)
     if deps.hasher.verify(operator.password_hash, new):
         raise AccountInvalid("Kata sandi baru harus berbeda dari yang lama.")
-    now = deps.core.clock.now()
+    now = deps.clock.now()
     new_hash = deps.hasher.hash(new)
 
     def change(current_operator: Operator) -> None:

@@ -41,14 +41,14 @@ from shared.domain.outbox import Target
 from shared.ktp_inspection import rejection_message
 from shared.logs import get_logger, log
 from shared.service_layer import unit_of_work
-from shared.service_layer.dispatch_ports import (
-    DispatchDependencies,
+from shared.service_layer.ports import (
+    Dependencies,
     Failure,
     OutgoingEmail,
     OutgoingWhatsApp,
     ProviderError,
+    Transaction,
 )
-from shared.service_layer.ports import Dependencies, Transaction
 
 logger = get_logger("dispatch")
 
@@ -163,9 +163,7 @@ def owe_messages(
 # --- the task ---------------------------------------------------------------------------------
 
 
-def message_context(
-    request: RemissionRequest, task: DispatchTask, deps: DispatchDependencies
-) -> dict:
+def message_context(request: RemissionRequest, task: DispatchTask, deps: Dependencies) -> dict:
     language = "en" if request.language == "en" else "id"
     context = {
         "language": language,
@@ -201,9 +199,13 @@ def message_context(
     return context
 
 
-def _render_email(task: DispatchTask, context: dict, deps: DispatchDependencies):
+def _render_email(task: DispatchTask, context: dict, deps: Dependencies):
     """The admin's template when there is one (validated when saved), else the default."""
-    source = deps.templates.source(task.kind, context["language"]) if deps.templates else None
+    source = (
+        deps.email_templates.source(task.kind, context["language"])
+        if deps.email_templates
+        else None
+    )
     if source is not None:
         try:
             return render_email(task.kind, context["language"], context, source)
@@ -214,13 +216,16 @@ def _render_email(task: DispatchTask, context: dict, deps: DispatchDependencies)
 
 def run_dispatch(
     task: DispatchTask,
-    deps: DispatchDependencies,
+    deps: Dependencies,
     retry_count: int = 0,
     outbox_id: str | None = None,
+    delivery: str | None = None,
 ) -> str:
+    """`delivery` names this delivery of the task (its name and retry count): copies of one
+    delivery are one attempt, the first copy's."""
     """Send one message once. Returns what happened; raises RetryLater for the queue."""
-    core = deps.core
-    request = core.requests.get(task.request_id)
+
+    request = deps.requests.get(task.request_id)
     if request is None:
         log(logger, logging.WARNING, "dispatch for an unknown request", request_id=task.request_id)
         _acknowledge(deps, outbox_id, "unknown_request")
@@ -266,40 +271,7 @@ def run_dispatch(
                 preview=whatsapp.preview,
             )
 
-    def claim(tx: Transaction) -> tuple[str, int]:
-        now = core.clock.now()
-        current = tx.message(mid)
-        if current is None:  # queued before intents were recorded with their step
-            current = Message(
-                message_id=mid,
-                request_id=task.request_id,
-                kind=task.kind,
-                round=task.round,
-                channel=task.channel,
-                state=MessageState.QUEUED,
-                created_at=now,
-                about=task.about,
-            )
-        if current.may_send() and manual:
-            current.wait_for_operator(manual_link, now)
-            tx.save_message(current)
-            unit_of_work.acknowledge(tx, outbox_id, now, "manual")
-            return "manual", current.attempts
-        if current.may_send():
-            current.begin_attempt(now)
-            tx.save_message(current)
-            return "send", current.attempts
-        if current.state is MessageState.SENDING:
-            # An intent without an outcome: a crash mid-call, or a twin still running. Never
-            # sent blindly again; an operator settles it (queue tab "Status tidak pasti").
-            current.outcome_unknown(now)
-            tx.save_message(current)
-            unit_of_work.acknowledge(tx, outbox_id, now, "unknown")
-            return "unknown", current.attempts
-        unit_of_work.acknowledge(tx, outbox_id, now, "duplicate")
-        return "duplicate", current.attempts
-
-    decision, attempts = unit_of_work.run(core, claim)
+    decision, attempts = _claim(task, deps, outbox_id, manual_link if manual else None, delivery)
     if decision != "send":
         level = logging.ERROR if decision == "unknown" else logging.INFO
         log(logger, level, f"dispatch: {decision}", request_id=task.request_id, message_id=mid)
@@ -312,8 +284,8 @@ def run_dispatch(
         provider_id = notifier.send(outgoing)
     except ProviderError as raised:
         error = raised
-        # The message counts its own attempts: a relayed task starts the queue's count anew.
-        last = max(retry_count + 1, attempts) >= deps.max_attempts
+        # The queue's last try of this task: the message is failed and shown, not silent.
+        last = retry_count + 1 >= deps.max_attempts
         if error.failure is Failure.PERMANENT or last:
             code = error.code if error.failure is Failure.PERMANENT else f"gave_up:{error.code}"
             _record_outcome(task, deps, outbox_id, lambda m, now: m.failed(code, now), "failed")
@@ -343,12 +315,78 @@ def run_dispatch(
     return "accepted"
 
 
-def _record_outcome(task: DispatchTask, deps: DispatchDependencies, outbox_id, change, note):
+def _claim(
+    task: DispatchTask, deps: Dependencies, outbox_id, manual_link, delivery: str | None
+) -> tuple[str, int]:
+    """May this delivery call the provider? Copies of one task delivered at once step aside
+    through a claim (a single create each), so they never meet in the message's transaction;
+    only the claim's holder changes the message."""
+    mid = task.message_id
+    now = deps.clock.now()
+    seen = deps.messages.get(mid)
+    if seen is not None and seen.state is MessageState.SENDING:
+        if seen.updated_at > now - deps.send_lease:
+            return "in_progress", seen.attempts  # a twin is with the provider right now
+        # The sender's lease is over: it died mid-call, and the provider may have the message.
+        # Never sent blindly again; an operator settles it (queue tab "Status tidak pasti").
+        if not deps.claims.claim(f"{mid}-{seen.attempts}-unknown", now, deps.send_lease):
+            return "in_progress", seen.attempts
+    elif seen is None or seen.may_send():
+        attempt = (seen.attempts if seen else 0) + 1
+        if not deps.claims.claim(f"{mid}-{delivery or attempt}", now, deps.send_lease):
+            return "in_progress", attempt - 1
+    elif _entry_done(deps, outbox_id):
+        return "duplicate", seen.attempts  # settled and acknowledged: nothing to write
+
+    def step(tx: Transaction) -> tuple[str, int]:
+        now = deps.clock.now()
+        current = tx.message(mid)
+        if current is None:  # queued before intents were recorded with their step
+            current = Message(
+                message_id=mid,
+                request_id=task.request_id,
+                kind=task.kind,
+                round=task.round,
+                channel=task.channel,
+                state=MessageState.QUEUED,
+                created_at=now,
+                about=task.about,
+            )
+        if current.may_send() and manual_link is not None:
+            current.wait_for_operator(manual_link, now)
+            tx.save_message(current)
+            unit_of_work.acknowledge(tx, outbox_id, now, "manual")
+            return "manual", current.attempts
+        if current.may_send():
+            current.begin_attempt(now)
+            tx.save_message(current)
+            return "send", current.attempts
+        if current.state is MessageState.SENDING:
+            if current.updated_at > now - deps.send_lease:
+                return "in_progress", current.attempts
+            current.outcome_unknown(now)
+            tx.save_message(current)
+            unit_of_work.acknowledge(tx, outbox_id, now, "unknown")
+            return "unknown", current.attempts
+        unit_of_work.acknowledge(tx, outbox_id, now, "duplicate")
+        return "duplicate", current.attempts
+
+    return unit_of_work.run(deps, step)
+
+
+def _entry_done(deps: Dependencies, outbox_id: str | None) -> bool:
+    if not outbox_id:
+        return True
+    entry = deps.store.outbox_entry(outbox_id)
+    return entry is None or not entry.is_open
+
+
+def _record_outcome(task: DispatchTask, deps: Dependencies, outbox_id, change, note):
     """The provider's answer, the entry's acknowledgement and the request's next step: one
     transaction, so a crash leaves either none of them or all."""
 
     def step(tx: Transaction) -> None:
-        now = deps.core.clock.now()
+        now = deps.clock.now()
         message = tx.message(task.message_id)
         if message is None:
             return
@@ -358,18 +396,18 @@ def _record_outcome(task: DispatchTask, deps: DispatchDependencies, outbox_id, c
             unit_of_work.acknowledge(tx, outbox_id, now, note)
             settle_in(tx, deps, message, now)
 
-    unit_of_work.run(deps.core, step)
+    unit_of_work.run(deps, step)
 
 
-def _acknowledge(deps: DispatchDependencies, outbox_id: str | None, note: str) -> None:
+def _acknowledge(deps: Dependencies, outbox_id: str | None, note: str) -> None:
     if outbox_id:
         unit_of_work.run(
-            deps.core,
-            lambda tx: unit_of_work.acknowledge(tx, outbox_id, deps.core.clock.now(), note),
+            deps,
+            lambda tx: unit_of_work.acknowledge(tx, outbox_id, deps.clock.now(), note),
         )
 
 
-def settle_in(tx: Transaction, deps: DispatchDependencies, changed: Message, now) -> str | None:
+def settle_in(tx: Transaction, deps: Dependencies, changed: Message, now) -> str | None:
     """After a message reached an outcome, in the same transaction: move the request on once
     both channels are settled, and owe operators a notice when both failed."""
     if changed.kind is MessageKind.OPERATOR_FAILURE:
@@ -402,7 +440,7 @@ def settle_in(tx: Transaction, deps: DispatchDependencies, changed: Message, now
     if verdict == "failed" and deps.operator_alert_email:
         owe_messages(
             tx,
-            deps.core,
+            deps,
             request,
             MessageKind.OPERATOR_FAILURE,
             (Channel.EMAIL,),
@@ -414,16 +452,16 @@ def settle_in(tx: Transaction, deps: DispatchDependencies, changed: Message, now
 # --- operators and webhooks ------------------------------------------------------------------
 
 
-def mark_manually_sent(deps: DispatchDependencies, mid: str, operator: str, audit=None) -> bool:
+def mark_manually_sent(deps: Dependencies, mid: str, operator: str, audit=None) -> bool:
     return operator_settles(deps, mid, lambda m, now: m.mark_manually_sent(operator, now), audit)
 
 
-def operator_settles(deps: DispatchDependencies, mid: str, change, audit=None) -> bool:
+def operator_settles(deps: Dependencies, mid: str, change, audit=None) -> bool:
     """An operator's action on one message, its audit event and the request's next step, in
     one transaction. `audit(now)` makes the event."""
 
     def step(tx: Transaction) -> bool:
-        now = deps.core.clock.now()
+        now = deps.clock.now()
         message = tx.message(mid)
         if message is None or not change(message, now):
             return False
@@ -436,16 +474,16 @@ def operator_settles(deps: DispatchDependencies, mid: str, change, audit=None) -
             task = DispatchTask(
                 message.request_id, message.kind, message.round, message.channel, message.about
             )
-            unit_of_work.follow_up(tx, deps.core, entry_id, Target.DISPATCH, task.payload())
+            unit_of_work.follow_up(tx, deps, entry_id, Target.DISPATCH, task.payload())
             return request is not None
         settle_in(tx, deps, message, now)
         return True
 
-    return unit_of_work.run(deps.core, step)
+    return unit_of_work.run(deps, step)
 
 
 def apply_provider_status(
-    deps: DispatchDependencies,
+    deps: Dependencies,
     state: MessageState,
     detail: str | None,
     *,
@@ -461,7 +499,7 @@ def apply_provider_status(
         return "ignored_unknown_message"
 
     def step(tx: Transaction) -> str:
-        now = deps.core.clock.now()
+        now = deps.clock.now()
         message = tx.message(mid)
         if message is None:
             return "ignored_unknown_message"
@@ -471,10 +509,10 @@ def apply_provider_status(
         settle_in(tx, deps, message, now)
         return "applied"
 
-    return unit_of_work.run(deps.core, step)
+    return unit_of_work.run(deps, step)
 
 
-def apply_statuses(deps: DispatchDependencies, updates) -> int:
+def apply_statuses(deps: Dependencies, updates) -> int:
     """Every status of one verified webhook delivery; returns how many changed a message."""
     applied = 0
     for update in updates:

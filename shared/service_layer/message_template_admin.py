@@ -25,8 +25,7 @@ from shared.domain.message_templates import (
 )
 from shared.domain.messages import MessageKind
 from shared.service_layer.auth import audit
-from shared.service_layer.operator_ports import OperatorDependencies
-from shared.service_layer.ports import Clock
+from shared.service_layer.ports import Clock, Dependencies
 
 CACHE_FOR = timedelta(seconds=60)
 
@@ -124,13 +123,13 @@ def parse_key(kind: str, language: str) -> tuple[MessageKind, str]:
     return key
 
 
-def _store(deps: OperatorDependencies) -> TemplateStore:
-    if deps.templates is None:
+def _store(deps: Dependencies) -> TemplateStore:
+    if deps.template_store is None:
         raise NoSuchTemplate
-    return deps.templates
+    return deps.template_store
 
 
-def template_view(deps: OperatorDependencies, kind: MessageKind, language: str) -> TemplateView:
+def template_view(deps: Dependencies, kind: MessageKind, language: str) -> TemplateView:
     record = _store(deps).get(kind, language)
     default = default_email_template(kind, language)
     current = (
@@ -149,7 +148,7 @@ def template_view(deps: OperatorDependencies, kind: MessageKind, language: str) 
     )
 
 
-def all_templates(deps: OperatorDependencies) -> list[TemplateView]:
+def all_templates(deps: Dependencies) -> list[TemplateView]:
     return [template_view(deps, kind, language) for kind, language in EDITABLE_EMAIL_TEMPLATES]
 
 
@@ -163,7 +162,7 @@ def default_preview(kind: MessageKind, language: str) -> RenderedEmail:
 
 
 def save_template(
-    deps: OperatorDependencies,
+    deps: Dependencies,
     operator: Operator,
     kind: MessageKind,
     language: str,
@@ -186,7 +185,7 @@ def save_template(
 
 
 def reset_template(
-    deps: OperatorDependencies,
+    deps: Dependencies,
     operator: Operator,
     kind: MessageKind,
     language: str,
@@ -202,7 +201,7 @@ def reset_template(
 
 
 def _put_version(
-    deps: OperatorDependencies,
+    deps: Dependencies,
     operator: Operator,
     kind: MessageKind,
     language: str,
@@ -218,7 +217,7 @@ def _put_version(
         subject,
         text,
         operator.username,
-        deps.core.clock.now(),
+        deps.clock.now(),
         based_on_version + 1,
     )
     _store(deps).put(record)

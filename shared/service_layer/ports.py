@@ -1,17 +1,24 @@
-"""The ports the service layer talks through. Adapters in `shared.adapters` implement them for
-Google Cloud (and its emulators); `tests/fakes.py` implements them in memory for unit tests."""
+"""The ports the service layer talks through, all in one module, and the one container of
+them. Adapters in `shared.adapters` implement them for Google Cloud (and its emulators) and
+the providers; `tests/fakes.py` implements them in memory for unit tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from shared.domain.messages import Message
+from shared.domain.accounts import Operator, Session
+from shared.domain.messages import Message, MessageState
 from shared.domain.model import RemissionRequest, Status
 from shared.domain.outbox import OutboxEntry
 from shared.domain.sdp import SdpCandidate, SdpQuery
+from shared.domain.sla import OfficeHours
+
+if TYPE_CHECKING:
+    from shared.service_layer.message_template_admin import CachedTemplates, TemplateStore
 
 T = TypeVar("T")
 
@@ -80,8 +87,8 @@ class Transaction(Protocol):
 
     def save_message(self, message: Message) -> None: ...
 
-    def audit(self, event) -> None:
-        """Append an audit event (shared.service_layer.operator_ports.AuditEvent)."""
+    def audit(self, event: AuditEvent) -> None:
+        """Append an audit event."""
 
     def outbox_entry(self, entry_id: str) -> OutboxEntry | None: ...
 
@@ -101,6 +108,15 @@ class Store(Protocol):
         """Open entries due for another round, oldest first."""
 
     def outbox_entry(self, entry_id: str) -> OutboxEntry | None: ...
+
+
+class Claims(Protocol):
+    def claim(self, name: str, now: datetime, lease: timedelta) -> bool:
+        """True for the one caller that may do the work `name` now: the first, or the first
+        after the holder's lease expired. Never waits on other callers."""
+
+    def release(self, name: str) -> None:
+        """The holder gives the work back (it failed in a way the next comer may retry)."""
 
 
 # --- file store ------------------------------------------------------------------------------
@@ -192,10 +208,166 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+# --- messages (dispatch) -------------------------------------------------------------------
+
+
+class Failure(enum.StrEnum):
+    TRANSIENT = "transient"  # timeouts, 5xx, 429, throughput: the task queue tries again
+    PERMANENT = "permanent"  # invalid address, not on WhatsApp, ...: never retried
+
+
+class ProviderError(Exception):
+    def __init__(self, failure: Failure, code: str, retry_after: int | None = None):
+        super().__init__(f"{failure.value}: {code}")
+        self.failure = failure
+        self.code = code  # e.g. "http_429", "wa_131026", "timeout"; never personal data
+        self.retry_after = retry_after  # seconds, when the provider said
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    to: str
+    subject: str
+    text: str
+    html: str
+    # Opaque ids for the provider's custom args (kept by SendGrid permanently): never names.
+    message_id: str
+    request_id: str
+
+
+@dataclass(frozen=True)
+class OutgoingWhatsApp:
+    to: str  # digits only, 628...
+    template: str
+    language: str
+    parameters: tuple[str, ...]
+    message_id: str
+    preview: str  # for stand-ins and logs of the stand-in only
+
+
+class MalformedWebhook(ValueError):
+    """A verified webhook body that is not what the provider sends: 400, nothing changed."""
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """One delivery status from a provider's webhook, in the domain's words."""
+
+    state: MessageState
+    detail: str | None
+    message_id: str | None = None  # ours, when the provider echoes it back
+    provider_message_id: str | None = None
+
+
+class EmailNotifier(Protocol):
+    def send(self, email: OutgoingEmail) -> str:
+        """Hand the email to the provider; returns the provider's message id. Raises
+        ProviderError."""
+
+
+class WhatsAppNotifier(Protocol):
+    def send(self, message: OutgoingWhatsApp) -> str:
+        """Send an approved template message; returns the WhatsApp message id (wamid).
+        Raises ProviderError."""
+
+
+class MessageStore(Protocol):
+    def update(
+        self, message_id: str, change: Callable[[Message | None], tuple[Message | None, T]]
+    ) -> T:
+        """In one transaction: read the message (None if absent), call `change`, and store the
+        message it returns (None: store nothing). Returns `change`'s second value. `change` may
+        run more than once (contention) and must only touch the message."""
+
+    def get(self, message_id: str) -> Message | None: ...
+
+    def for_request(self, request_id: str) -> list[Message]: ...
+
+    def find_by_provider_id(self, provider_message_id: str) -> Message | None: ...
+
+
+# --- operators ---------------------------------------------------------------------------
+
+
+class OperatorExists(Exception):
+    pass
+
+
+class OperatorNotFound(Exception):
+    pass
+
+
+class OperatorRepository(Protocol):
+    def add(self, operator: Operator) -> None:
+        """Create; raises OperatorExists if the username is taken."""
+
+    def get(self, username: str) -> Operator | None: ...
+
+    def update(self, username: str, change: Callable[[Operator], T]) -> T:
+        """Read, change, write in one transaction. Raises OperatorNotFound."""
+
+    def record_failure(self, username: str, now: datetime) -> None:
+        """Count a failed sign-in without a transaction (see Operator.record_failure)."""
+
+    def list(self) -> list[Operator]: ...
+
+
+class SessionStore(Protocol):
+    def add(self, session: Session, purge_after: datetime) -> None: ...
+
+    def get(self, session_id: str) -> Session | None: ...
+
+    def touch(self, session_id: str, at: datetime) -> None: ...
+
+    def revoke(self, session_id: str, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    at: datetime
+    actor: str  # username, or "-" for an unknown one
+    action: str
+    target: str | None = None
+    details: dict = field(default_factory=dict)
+    event_id: str = ""
+
+
+class AuditLog(Protocol):
+    def append(self, event: AuditEvent) -> None:
+        """Add one event (one document each: append-only, no hot document)."""
+
+    def recent(self, limit: int = 200, actions: Iterable[str] | None = None) -> list[AuditEvent]:
+        """Newest first."""
+
+    def for_target(self, target: str, limit: int = 100) -> list[AuditEvent]:
+        """Events about one request, oldest first."""
+
+
+class RequestArchive(Protocol):
+    def created_between(
+        self, start: datetime, end: datetime, limit: int = 20000
+    ) -> list[RemissionRequest]:
+        """Requests created in [start, end), for the monthly reports."""
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+# --- the container ----------------------------------------------------------------------------
+
+
 @dataclass
 class Dependencies:
-    """Everything a service function needs, wired once per instance by `shared.bootstrap`."""
+    """Everything a use case needs, wired once per instance by `shared.bootstrap` (one
+    Firestore client behind every store). A function is given only the parts it uses: the
+    notifiers exist in the dispatch function alone, the session key in the operator page's."""
 
+    # The request pipeline.
     requests: RequestRepository
     files: FileStore
     tasks: TaskQueue
@@ -209,3 +381,30 @@ class Dependencies:
     store: Store | None = None
     # An outbox entry not acknowledged this long after it was due is enqueued again.
     relay_after: timedelta = timedelta(seconds=60)
+    # Who works on an upload or a message send now (duplicate deliveries step aside).
+    claims: Claims | None = None
+    office_name: str = ""
+
+    # Messages to requesters.
+    messages: MessageStore | None = None
+    email: EmailNotifier | None = None
+    whatsapp: WhatsAppNotifier | None = None  # None: WhatsApp not set up, click-to-chat
+    site_url: str = ""  # the public site, for the status / re-upload link
+    max_attempts: int = 5  # the dispatch queue's max attempts
+    # A send still "sending" after this long has lost its worker: its outcome is unknown.
+    send_lease: timedelta = timedelta(seconds=60)
+    operator_alert_email: str | None = None
+    # Admins' email templates as dispatch reads them (cached); None: the defaults.
+    email_templates: CachedTemplates | None = None
+
+    # The operator page.
+    operators: OperatorRepository | None = None
+    sessions: SessionStore | None = None
+    audit: AuditLog | None = None
+    hasher: PasswordHasher | None = None
+    session_key: bytes = b""  # keys the session-id hash: a leaked session table yields no cookies
+    office_hours: OfficeHours | None = None
+    issuer: str = "Layanan Informasi Remisi"
+    ktp_view_valid_for: timedelta = timedelta(minutes=5)
+    archive: RequestArchive | None = None
+    template_store: TemplateStore | None = None  # the admin page's editable email templates

@@ -15,8 +15,7 @@ from shared.domain.sla import SlaClock, sla_clock
 from shared.service_layer import unit_of_work
 from shared.service_layer.auth import audit
 from shared.service_layer.dispatch import kind_for_decision, owe_messages
-from shared.service_layer.operator_ports import AuditEvent, OperatorDependencies
-from shared.service_layer.ports import Transaction
+from shared.service_layer.ports import AuditEvent, Dependencies, Transaction
 
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -50,7 +49,7 @@ class QueueItem:
     waiting_since: datetime
 
 
-def operator_clock(deps: OperatorDependencies, request: RemissionRequest) -> SlaClock | None:
+def operator_clock(deps: Dependencies, request: RemissionRequest) -> SlaClock | None:
     reached = _reached_operator_at(request)
     if reached is None:
         return None
@@ -58,16 +57,16 @@ def operator_clock(deps: OperatorDependencies, request: RemissionRequest) -> Sla
     if request.status is not Status.AWAITING_OPERATOR:
         decided = [d.at for d in request.decisions if d.at >= reached]
         until = decided[0] if decided else request.updated_at
-    return sla_clock(deps.office_hours, reached, until, deps.core.clock.now())
+    return sla_clock(deps.office_hours, reached, until, deps.clock.now())
 
 
 def _reached_operator_at(request: RemissionRequest) -> datetime | None:
     return request.entered_at(Status.AWAITING_OPERATOR)
 
 
-def queue(deps: OperatorDependencies, status: Status, limit: int = 200) -> list[QueueItem]:
-    now = deps.core.clock.now()
-    found = deps.core.requests.list_by_status(status, now + timedelta(seconds=1), limit)
+def queue(deps: Dependencies, status: Status, limit: int = 200) -> list[QueueItem]:
+    now = deps.clock.now()
+    found = deps.requests.list_by_status(status, now + timedelta(seconds=1), limit)
     items = []
     for request in found:
         if _reached_operator_at(request) is None:
@@ -76,38 +75,38 @@ def queue(deps: OperatorDependencies, status: Status, limit: int = 200) -> list[
     return items
 
 
-def get_request(deps: OperatorDependencies, request_id: str) -> RemissionRequest:
+def get_request(deps: Dependencies, request_id: str) -> RemissionRequest:
     if not REQUEST_ID.match(request_id or ""):
         raise NotVisible
-    request = deps.core.requests.get(request_id)
+    request = deps.requests.get(request_id)
     if request is None or _reached_operator_at(request) is None:
         raise NotVisible
     return request
 
 
-def find_by_tracking_code(deps: OperatorDependencies, text: str) -> RemissionRequest:
+def find_by_tracking_code(deps: Dependencies, text: str) -> RemissionRequest:
     """A requester phoning in with their code: straight to the request, if the operator may see
     it (same rules as the detail page)."""
     from shared.domain.tracking import normalize_tracking_code
 
     code = normalize_tracking_code(text or "")
-    request = deps.core.requests.get_by_tracking_code(code) if code else None
+    request = deps.requests.get_by_tracking_code(code) if code else None
     if request is None:
         raise NotVisible
     return get_request(deps, request.request_id)
 
 
-def ktp_view_url(deps: OperatorDependencies, operator: Operator, request_id: str) -> str:
+def ktp_view_url(deps: Dependencies, operator: Operator, request_id: str) -> str:
     request = get_request(deps, request_id)
     name = request.ktp.verified_object_name
     if not name:
         raise NotVisible
-    url = deps.core.files.read_url(name, deps.ktp_view_valid_for)
+    url = deps.files.read_url(name, deps.ktp_view_valid_for)
     audit(deps, operator.username, "ktp_viewed", target=request_id, attempt=request.ktp.attempt)
     return url
 
 
-def composed_answer(deps: OperatorDependencies, request: RemissionRequest, registration: str):
+def composed_answer(deps: Dependencies, request: RemissionRequest, registration: str):
     candidate = request.candidate(registration or "")
     if candidate is None:
         raise NotVisible
@@ -119,7 +118,7 @@ def _fingerprint(text: str) -> str:
 
 
 def decide(
-    deps: OperatorDependencies,
+    deps: Dependencies,
     operator: Operator,
     request_id: str,
     kind: DecisionKind,
@@ -129,7 +128,7 @@ def decide(
     """Records the decision in one transaction. A request already decided (by anyone) raises
     AlreadyDecided naming who decided, and nothing changes."""
     request = get_request(deps, request_id)
-    now = deps.core.clock.now()
+    now = deps.clock.now()
     edited = False
     if kind is DecisionKind.FOUND:
         _, composed = composed_answer(deps, request, registration)
@@ -162,10 +161,10 @@ def decide(
         current.decide(decision)
         tx.save_request(current)
         tx.audit(AuditEvent(now, operator.username, f"decision_{kind.value}", request_id, details))
-        owe_messages(tx, deps.core, current, kind_for_decision(kind))
+        owe_messages(tx, deps, current, kind_for_decision(kind))
         return None
 
-    refused = unit_of_work.run(deps.core, step)
+    refused = unit_of_work.run(deps, step)
     if refused is not None:
         audit(
             deps,
@@ -179,7 +178,7 @@ def decide(
     return decision
 
 
-def timeline(deps: OperatorDependencies, request: RemissionRequest) -> list[tuple[datetime, str]]:
+def timeline(deps: Dependencies, request: RemissionRequest) -> list[tuple[datetime, str]]:
     """What happened to the request, the pipeline's steps and operators' actions, in order."""
     labels = {
         Status.AWAITING_UPLOAD: "Formulir diterima, menunggu unggahan KTP",
@@ -211,7 +210,7 @@ def timeline(deps: OperatorDependencies, request: RemissionRequest) -> list[tupl
     return sorted(entries, key=lambda e: e[0])
 
 
-def month_report(deps: OperatorDependencies, month: str):
+def month_report(deps: Dependencies, month: str):
     from shared.domain.reports import month_bounds, monthly_report
 
     start, end = month_bounds(month, deps.office_hours)
@@ -219,14 +218,14 @@ def month_report(deps: OperatorDependencies, month: str):
     return monthly_report(month, requests, deps.office_hours)
 
 
-def current_month(deps: OperatorDependencies) -> str:
-    return f"{deps.core.clock.now().astimezone(deps.office_hours.tz):%Y-%m}"
+def current_month(deps: Dependencies) -> str:
+    return f"{deps.clock.now().astimezone(deps.office_hours.tz):%Y-%m}"
 
 
 # --- messages (dispatch) ----------------------------------------------------------------------
 
 
-def request_messages(deps: OperatorDependencies, request: RemissionRequest) -> list:
+def request_messages(deps: Dependencies, request: RemissionRequest) -> list:
     """Every message to the requester with its delivery state, oldest first."""
     if deps.messages is None:
         return []
@@ -234,22 +233,7 @@ def request_messages(deps: OperatorDependencies, request: RemissionRequest) -> l
     return sorted(found, key=lambda m: (m.created_at, m.channel.value))
 
 
-def _messaging(deps: OperatorDependencies):
-    from shared.service_layer.dispatch_ports import DispatchDependencies
-
-    return DispatchDependencies(
-        core=deps.core,
-        messages=deps.messages,
-        email=None,
-        whatsapp=None,
-        site_url="",
-        office_name=deps.office_name,
-        max_attempts=1,
-        operator_alert_email=deps.operator_alert_email,
-    )
-
-
-def _own_message(deps: OperatorDependencies, request_id: str, message_id: str):
+def _own_message(deps: Dependencies, request_id: str, message_id: str):
     request = get_request(deps, request_id)
     message = deps.messages.get(message_id) if deps.messages is not None else None
     if message is None or message.request_id != request.request_id:
@@ -258,7 +242,7 @@ def _own_message(deps: OperatorDependencies, request_id: str, message_id: str):
 
 
 def mark_message_sent(
-    deps: OperatorDependencies, operator: Operator, request_id: str, message_id: str
+    deps: Dependencies, operator: Operator, request_id: str, message_id: str
 ) -> bool:
     """The operator sent a WhatsApp message by its click-to-chat link. Raises NotVisible for a
     message that is not this request's."""
@@ -266,7 +250,7 @@ def mark_message_sent(
 
     _own_message(deps, request_id, message_id)
     return dispatch.mark_manually_sent(
-        _messaging(deps),
+        deps,
         message_id,
         operator.username,
         audit=lambda now: AuditEvent(
@@ -285,7 +269,7 @@ UNKNOWN_MESSAGE_ACTIONS = {
 
 
 def settle_unknown_message(
-    deps: OperatorDependencies, operator: Operator, request_id: str, message_id: str, action: str
+    deps: Dependencies, operator: Operator, request_id: str, message_id: str, action: str
 ) -> bool:
     from shared.service_layer import dispatch
 
@@ -294,7 +278,7 @@ def settle_unknown_message(
     _own_message(deps, request_id, message_id)
     audit_action, method = UNKNOWN_MESSAGE_ACTIONS[action]
     return dispatch.operator_settles(
-        _messaging(deps),
+        deps,
         message_id,
         lambda m, now: getattr(m, method)(operator.username, now),
         audit=lambda now: AuditEvent(
@@ -303,7 +287,7 @@ def settle_unknown_message(
     )
 
 
-def unknown_messages(deps: OperatorDependencies, limit: int = 200) -> list:
+def unknown_messages(deps: Dependencies, limit: int = 200) -> list:
     """Messages whose outcome nobody knows, oldest first: the queue tab that settles them."""
     if deps.messages is None:
         return []

@@ -9,6 +9,7 @@ follow-ups it owes are outbox entries in that same transaction (`unit_of_work`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -170,7 +171,20 @@ def handle_ktp_uploaded(obj: UploadedObject, deps: Dependencies) -> str:
             status=request.status.value,
         )
         return "duplicate" if request.expects_object(obj.name) else "ignored_stale_object"
-    return _verify_upload(request, obj, deps)
+    # A twin delivery of the event, or the sweep, may be checking this very upload: one works.
+    claim = f"upload-{request_id}-{request.ktp.attempt}"
+    # The lease is the relay's wait: far longer than a check takes (read, decode, write the
+    # clean copy, commit), and a holder that died leaves the upload to the next comer then.
+    if not deps.claims.claim(claim, deps.clock.now(), deps.relay_after):
+        log(logger, logging.INFO, "upload being checked by another delivery", request_id=request_id)
+        return "in_progress"
+    try:
+        return _verify_upload(request, obj, deps)
+    except BaseException:
+        # Failed here (the database, the bucket): the next delivery may try at once.
+        with contextlib.suppress(Exception):
+            deps.claims.release(claim)
+        raise
 
 
 def _verify_upload(request: RemissionRequest, obj: UploadedObject, deps: Dependencies) -> str:

@@ -193,6 +193,7 @@ def _decided_with_unknown_whatsapp(core):
     deps.whatsapp.send = crash
     with pytest.raises(SystemExit):
         dispatch.run_dispatch(whatsapp, deps)
+    core.clock.advance(seconds=61)  # past the send's lease: its worker is presumed dead
     assert dispatch.run_dispatch(whatsapp, deps) == "unknown"
     assert core.requests.get(request.request_id).status is Status.NOT_FOUND
     return deps, operators, operator, request, whatsapp

@@ -16,7 +16,7 @@ from shared.domain.model import DecisionKind, Status
 from shared.domain.sdp import SdpCandidate
 from shared.service_layer import dispatch, review, services
 from shared.service_layer.dispatch import DispatchTask, RetryLater
-from shared.service_layer.dispatch_ports import Failure, ProviderError
+from shared.service_layer.ports import Failure, ProviderError
 from shared.service_layer.services import UploadedObject
 from tests.fakes import (
     ListDirectory,
@@ -57,7 +57,7 @@ def uploaded(core, **overrides):
 
 
 def decided(deps, kind=DecisionKind.NOT_FOUND, **overrides):
-    core = deps.core
+    core = deps
     request = uploaded(core, **overrides)
     services.run_sdp_lookup(request.request_id, core)
     request = core.requests.get(request.request_id)
@@ -79,8 +79,7 @@ def decided(deps, kind=DecisionKind.NOT_FOUND, **overrides):
 
 def run_all(deps, kind, retry_count=0):
     return {
-        t.channel: dispatch.run_dispatch(t, deps, retry_count)
-        for t in dispatch_tasks(deps.core, kind)
+        t.channel: dispatch.run_dispatch(t, deps, retry_count) for t in dispatch_tasks(deps, kind)
     }
 
 
@@ -89,15 +88,15 @@ def stored(deps, request, kind, channel):
 
 
 def test_a_valid_upload_queues_a_named_receipt_per_channel_and_each_is_sent_once(deps):
-    request = uploaded(deps.core)
-    tasks = [t for t in deps.core.tasks.tasks if t.target == "dispatch"]
+    request = uploaded(deps)
+    tasks = [t for t in deps.tasks.tasks if t.target == "dispatch"]
     assert {t.queue for t in tasks} == {"dispatch"}
     assert len(tasks) == 2 and all(request.request_id in t.name for t in tasks)
     # The same event again queues nothing new (named tasks) ...
     services.handle_ktp_uploaded(
-        UploadedObject("b", request.ktp.object_name, "1", 1, "image/jpeg"), deps.core
+        UploadedObject("b", request.ktp.object_name, "1", 1, "image/jpeg"), deps
     )
-    assert len([t for t in deps.core.tasks.tasks if t.target == "dispatch"]) == 2
+    assert len([t for t in deps.tasks.tasks if t.target == "dispatch"]) == 2
     # ... and a duplicate task delivery sends nothing twice.
     assert run_all(deps, MessageKind.RECEIPT) == {
         Channel.EMAIL: "accepted",
@@ -121,8 +120,8 @@ def test_a_valid_upload_queues_a_named_receipt_per_channel_and_each_is_sent_once
 
 
 def test_a_crash_between_send_and_record_is_flagged_not_resent(deps):
-    request = uploaded(deps.core)
-    email_task = next(t for t in dispatch_tasks(deps.core) if t.channel is Channel.EMAIL)
+    request = uploaded(deps)
+    email_task = next(t for t in dispatch_tasks(deps) if t.channel is Channel.EMAIL)
 
     class Crash(Exception):
         pass
@@ -135,8 +134,11 @@ def test_a_crash_between_send_and_record_is_flagged_not_resent(deps):
     with pytest.raises(Crash):
         dispatch.run_dispatch(email_task, deps)
     assert stored(deps, request, MessageKind.RECEIPT, Channel.EMAIL).state is MessageState.SENDING
-    # The queue delivers the task again: the intent has no outcome, so nothing is sent.
-    assert dispatch.run_dispatch(email_task, deps, retry_count=1) == "unknown"
+    # Delivered again within the send's lease: a twin may still be with the provider.
+    assert dispatch.run_dispatch(email_task, deps, retry_count=1) == "in_progress"
+    # After it: the intent has no outcome, so nothing is sent; an operator settles it.
+    deps.clock.advance(seconds=61)
+    assert dispatch.run_dispatch(email_task, deps, retry_count=2) == "unknown"
     assert deps.email.calls == 1
     message = stored(deps, request, MessageKind.RECEIPT, Channel.EMAIL)
     assert message.state is MessageState.UNKNOWN and message.needs_operator
@@ -144,13 +146,13 @@ def test_a_crash_between_send_and_record_is_flagged_not_resent(deps):
 
 @pytest.mark.parametrize("channel", list(Channel))
 def test_transient_failures_retry_through_the_queue_then_succeed(deps, channel):
-    request = uploaded(deps.core)
+    request = uploaded(deps)
     notifier = deps.email if channel is Channel.EMAIL else deps.whatsapp
     notifier.script = [
         ProviderError(Failure.TRANSIENT, "http_429", retry_after=30),
         ProviderError(Failure.TRANSIENT, "timeout"),
     ]
-    task = next(t for t in dispatch_tasks(deps.core) if t.channel is channel)
+    task = next(t for t in dispatch_tasks(deps) if t.channel is channel)
     with pytest.raises(RetryLater) as first:
         dispatch.run_dispatch(task, deps, 0)
     assert first.value.retry_after == 30
@@ -165,9 +167,9 @@ def test_transient_failures_retry_through_the_queue_then_succeed(deps, channel):
 
 
 def test_the_last_attempt_gives_up_and_flags_the_message(deps):
-    request = uploaded(deps.core)
+    request = uploaded(deps)
     deps.email.script = [ProviderError(Failure.TRANSIENT, "http_500")]
-    task = next(t for t in dispatch_tasks(deps.core) if t.channel is Channel.EMAIL)
+    task = next(t for t in dispatch_tasks(deps) if t.channel is Channel.EMAIL)
     assert dispatch.run_dispatch(task, deps, retry_count=deps.max_attempts - 1) == "failed"
     message = stored(deps, request, MessageKind.RECEIPT, Channel.EMAIL)
     assert message.state is MessageState.FAILED and message.error_code == "gave_up:http_500"
@@ -181,7 +183,7 @@ def test_an_answer_on_both_channels_notifies_the_request(deps):
         Channel.EMAIL: "accepted",
         Channel.WHATSAPP: "accepted",
     }
-    assert deps.core.requests.get(request.request_id).status is Status.NOTIFIED
+    assert deps.requests.get(request.request_id).status is Status.NOTIFIED
     email = next(e for e in deps.email.sent if "Jawaban" in e.subject)
     assert request.last_decision.answer_text.strip() in email.text
     whatsapp = next(m for m in deps.whatsapp.sent if m.template == "remisi_jawaban")
@@ -197,10 +199,10 @@ def test_permanent_failures_on_both_channels_fail_the_request_and_alert_operator
         Channel.EMAIL: "failed",
         Channel.WHATSAPP: "failed",
     }
-    after = deps.core.requests.get(request.request_id)
+    after = deps.requests.get(request.request_id)
     assert after.status is Status.FAILED
     assert "invalid_email" in after.history[-1].note and "wa_131026" in after.history[-1].note
-    notices = dispatch_tasks(deps.core, MessageKind.OPERATOR_FAILURE)
+    notices = dispatch_tasks(deps, MessageKind.OPERATOR_FAILURE)
     assert len(notices) == 1 and notices[0].channel is Channel.EMAIL
     assert dispatch.run_dispatch(notices[0], deps) == "accepted"
     notice = deps.email.sent[-1]
@@ -212,7 +214,7 @@ def test_one_channel_failing_still_notifies_and_leaves_the_failure_visible(deps)
     request = decided(deps, DecisionKind.NOT_FOUND)
     deps.whatsapp.script = [ProviderError(Failure.PERMANENT, "wa_131026")]
     run_all(deps, MessageKind.NOT_FOUND)
-    assert deps.core.requests.get(request.request_id).status is Status.NOTIFIED
+    assert deps.requests.get(request.request_id).status is Status.NOTIFIED
     assert stored(deps, request, MessageKind.NOT_FOUND, Channel.WHATSAPP).needs_operator
 
 
@@ -228,10 +230,10 @@ def test_without_whatsapp_the_operator_gets_a_prefilled_click_to_chat_link(core)
     link = urlsplit(message.manual_link)
     assert link.netloc == "wa.me" and link.path == "/" + request.requester.whatsapp.lstrip("+")
     assert request.tracking_code in parse_qs(link.query)["text"][0]
-    assert deps.core.requests.get(request.request_id).status is Status.NOT_FOUND
+    assert deps.requests.get(request.request_id).status is Status.NOT_FOUND
     assert dispatch.mark_manually_sent(deps, message.message_id, "siti.remisi")
     assert not dispatch.mark_manually_sent(deps, message.message_id, "siti.remisi")
-    assert deps.core.requests.get(request.request_id).status is Status.NOTIFIED
+    assert deps.requests.get(request.request_id).status is Status.NOTIFIED
 
 
 def test_clearer_ktp_and_rejected_uploads_send_the_reupload_link(deps):
@@ -243,7 +245,7 @@ def test_clearer_ktp_and_rejected_uploads_send_the_reupload_link(deps):
 
 
 def test_webhook_statuses_only_move_forward(deps):
-    request = uploaded(deps.core)
+    request = uploaded(deps)
     run_all(deps, MessageKind.RECEIPT)
     mid = message_id(request.request_id, MessageKind.RECEIPT, 1, Channel.WHATSAPP)
     apply = dispatch.apply_provider_status
@@ -255,7 +257,7 @@ def test_webhook_statuses_only_move_forward(deps):
 
 
 def test_english_requests_get_english_envelopes(deps):
-    uploaded(deps.core, language="en")
+    uploaded(deps, language="en")
     run_all(deps, MessageKind.RECEIPT)
     assert deps.email.sent[0].subject.startswith("Remission information request received")
     assert deps.whatsapp.sent[0].language == "en"
@@ -322,14 +324,14 @@ def test_the_operator_marks_a_manual_whatsapp_message_sent_on_the_page(core):
     with pytest.raises(review.NotVisible):
         review.mark_message_sent(operators, divpas, other.request_id, wa)
     assert review.mark_message_sent(operators, divpas, request.request_id, wa)
-    assert deps.core.requests.get(request.request_id).status is Status.NOTIFIED
+    assert deps.requests.get(request.request_id).status is Status.NOTIFIED
     assert "message_sent_manually" in operators.audit.actions()
     assert Status.FAILED in review.QUEUE_STATUSES
 
 
 def test_the_sweep_queues_lost_decision_messages_again_and_nothing_is_sent_twice(deps):
     request = decided(deps, DecisionKind.NOT_FOUND)
-    core = deps.core
+    core = deps
     core.tasks.tasks.clear()  # the enqueue after the decision was lost
     services.sweep(core)
     assert dispatch_tasks(core, MessageKind.NOT_FOUND) == []  # too early

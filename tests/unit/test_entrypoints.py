@@ -130,11 +130,10 @@ def test_task_targets_refuse_other_callers_and_acknowledge_malformed_tasks(main,
 
 
 def test_dispatch_answers_429_with_retry_after_when_the_provider_asks(main, core, monkeypatch):
-    from shared.service_layer.dispatch_ports import Failure, ProviderError
+    from shared.service_layer.ports import Failure, ProviderError
     from shared.service_layer.services import submit_request
 
     deps = fake_dispatch_dependencies(core)
-    monkeypatch.setattr(main, "dispatch_dependencies", lambda: deps)
     submitted = submit_request(form_payload(TODAY), core).request
     deps.email.script.append(ProviderError(Failure.TRANSIENT, "http_429", retry_after=30))
     task = {"request_id": submitted.request_id, "kind": "receipt", "round": 1, "channel": "email"}
@@ -149,7 +148,7 @@ def test_a_malformed_signed_webhook_body_is_a_400_not_a_500(main, core, monkeypa
     import hashlib
     import hmac
 
-    monkeypatch.setattr(main, "webhook_dependencies", lambda: fake_dispatch_dependencies(core))
+    fake_dispatch_dependencies(core)
     secret = "app-secret"
     settings = type("S", (), {"messaging": staticmethod(lambda name, default="": secret)})()
     monkeypatch.setattr(main, "SETTINGS", settings)

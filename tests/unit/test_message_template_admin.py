@@ -83,9 +83,9 @@ def test_the_listed_variables_are_exactly_what_dispatch_provides():
 
 
 def test_a_saved_template_is_used_by_dispatch_and_cached_for_a_minute(operators, admin_user):
-    core = operators.core
+    core = operators
     deps = fake_dispatch_dependencies(
-        core, templates=admin.CachedTemplates(operators.templates, core.clock)
+        core, email_templates=admin.CachedTemplates(operators.template_store, core.clock)
     )
     first = uploaded(core)
     dispatch.run_dispatch(DispatchTask(first.request_id, RECEIPT, 1, Channel.EMAIL), deps)
@@ -104,7 +104,7 @@ def test_a_saved_template_is_used_by_dispatch_and_cached_for_a_minute(operators,
     sent = deps.email.sent[-1]
     assert sent.subject == f"Baru: {third.tracking_code}"
     assert sent.text == "Isi <b>baru</b>" and "Isi &lt;b&gt;baru&lt;/b&gt;" in sent.html
-    assert operators.templates.reads == 2  # one read per minute, not one per message
+    assert operators.template_store.reads == 2  # one read per minute, not one per message
 
     # An English request still gets the (unchanged) English default.
     core.clock.advance(seconds=60)
@@ -122,7 +122,7 @@ def test_save_and_reset_are_versioned_and_audited(operators, admin_user):
         admin.save_template(operators, admin_user, RECEIPT, "id", "Lama", "T", 0)
     with pytest.raises(TemplateInvalid):
         admin.save_template(operators, admin_user, RECEIPT, "id", "{{ nope }}", "T", 1)
-    assert operators.templates.get(RECEIPT, "id").subject == "S {{ tracking_code }}"
+    assert operators.template_store.get(RECEIPT, "id").subject == "S {{ tracking_code }}"
 
     reset = admin.reset_template(operators, admin_user, RECEIPT, "id", 1)
     assert reset.version == 2
@@ -140,7 +140,7 @@ def test_save_and_reset_are_versioned_and_audited(operators, admin_user):
 
 
 def test_a_cache_ttl_of_zero_reads_every_time(operators):
-    cache = admin.CachedTemplates(operators.templates, operators.core.clock, timedelta(0))
+    cache = admin.CachedTemplates(operators.template_store, operators.clock, timedelta(0))
     cache.source(RECEIPT, "id")
     cache.source(RECEIPT, "id")
-    assert operators.templates.reads == 2
+    assert operators.template_store.reads == 2

@@ -53,7 +53,7 @@ def deps():
 
 
 def awaiting_request(deps, **overrides):
-    core = deps.core
+    core = deps
     request = services.submit_request(form_payload(TODAY, **overrides), core).request
     name = request.ktp.object_name
     generation = core.files.put(name, jpeg_bytes())
@@ -67,7 +67,7 @@ def make_operator(deps, username="siti.remisi", role=Role.OPERATOR_REMISI):
 
 
 def code_for(enrolment, deps, offset=0):
-    at = deps.core.clock.now() + timedelta(seconds=30 * offset)
+    at = deps.clock.now() + timedelta(seconds=30 * offset)
     return pyotp.TOTP(enrolment.totp_secret).at(at)
 
 
@@ -113,7 +113,7 @@ def test_sign_in_needs_password_and_a_fresh_totp_code(deps):
     # The same code again (a replay) is refused even with the right password.
     with pytest.raises(auth.SignInRefused):
         sign_in(deps, enrolment)
-    deps.core.clock.advance(seconds=30)
+    deps.clock.advance(seconds=30)
     assert sign_in(deps, enrolment).token != signed.token
     assert deps.audit.actions().count("sign_in") == 2
     assert "sign_in_failed" in deps.audit.actions()
@@ -135,15 +135,15 @@ def test_lockout_backs_off_and_ends(deps):
             sign_in(deps, enrolment, password="salah-salah-salah")
     with pytest.raises(auth.SignInRefused) as fifth:
         sign_in(deps, enrolment, password="salah-salah-salah")
-    assert fifth.value.locked_until == deps.core.clock.now() + timedelta(minutes=1)
+    assert fifth.value.locked_until == deps.clock.now() + timedelta(minutes=1)
     # Locked: even the right credentials are refused, and do not count.
     with pytest.raises(auth.SignInRefused, match="dikunci"):
         sign_in(deps, enrolment)
-    deps.core.clock.advance(minutes=1, seconds=1)
+    deps.clock.advance(minutes=1, seconds=1)
     with pytest.raises(auth.SignInRefused) as sixth:
         sign_in(deps, enrolment, password="salah-salah-salah")
-    assert sixth.value.locked_until - deps.core.clock.now() == timedelta(minutes=2)
-    deps.core.clock.advance(minutes=2, seconds=1)
+    assert sixth.value.locked_until - deps.clock.now() == timedelta(minutes=2)
+    deps.clock.advance(minutes=2, seconds=1)
     sign_in(deps, enrolment)
     assert deps.operators.get("siti.remisi").failed_attempts == 0
 
@@ -151,11 +151,11 @@ def test_lockout_backs_off_and_ends(deps):
 def test_sessions_expire_when_idle_and_absolutely(deps):
     enrolment = make_operator(deps)
     signed = sign_in(deps, enrolment)
-    deps.core.clock.advance(minutes=29)
+    deps.clock.advance(minutes=29)
     assert auth.authenticate(deps, signed.token) is not None  # and touched
-    deps.core.clock.advance(minutes=29)
+    deps.clock.advance(minutes=29)
     assert auth.authenticate(deps, signed.token) is not None
-    deps.core.clock.advance(minutes=31)
+    deps.clock.advance(minutes=31)
     assert auth.authenticate(deps, signed.token) is None
 
     session = Session(
@@ -174,36 +174,36 @@ def test_sign_out_revocation_role_change_and_password_change_end_sessions(deps):
     enrolment = make_operator(deps)
     signed = sign_in(deps, enrolment)
     admin_session = sign_in(deps, admin)
-    deps.core.clock.advance(seconds=1)
+    deps.clock.advance(seconds=1)
     auth.admin_change(deps, admin_session.operator, "siti.remisi", "revoke_sessions")
     assert auth.authenticate(deps, signed.token) is None
 
-    deps.core.clock.advance(seconds=31)
+    deps.clock.advance(seconds=31)
     again = sign_in(deps, enrolment)
-    deps.core.clock.advance(seconds=1)
+    deps.clock.advance(seconds=1)
     auth.admin_change(deps, admin_session.operator, "siti.remisi", "role:operator_divpas")
     assert auth.authenticate(deps, again.token) is None
 
-    deps.core.clock.advance(seconds=31)
+    deps.clock.advance(seconds=31)
     third = sign_in(deps, enrolment)
     auth.sign_out(deps, third.session)
     assert auth.authenticate(deps, third.token) is None
 
-    deps.core.clock.advance(seconds=31)
+    deps.clock.advance(seconds=31)
     fourth = sign_in(deps, enrolment)
     with pytest.raises(AccountInvalid):
         auth.change_password(
             deps, fourth.operator, "salah", "baru-yang-panjang-1", "baru-yang-panjang-1"
         )
-    deps.core.clock.advance(seconds=1)
+    deps.clock.advance(seconds=1)
     auth.change_password(
         deps, fourth.operator, PASSWORD, "baru-yang-panjang-1", "baru-yang-panjang-1"
     )
     assert auth.authenticate(deps, fourth.token) is None
-    deps.core.clock.advance(seconds=31)
+    deps.clock.advance(seconds=31)
     with pytest.raises(auth.SignInRefused):
         sign_in(deps, enrolment)
-    deps.core.clock.advance(seconds=31)
+    deps.clock.advance(seconds=31)
     assert sign_in(deps, enrolment, password="baru-yang-panjang-1")
     actions = deps.audit.actions()
     for expected in ("account_revoke_sessions", "account_role", "sign_out", "password_changed"):
@@ -270,13 +270,13 @@ def test_found_records_the_edited_answer_once_and_names_who_decided(deps):
         deps, remisi, request.request_id, DecisionKind.FOUND, "REG-1", composed + "\nTambahan."
     )
     assert decision.answer_edited
-    stored = deps.core.requests.get(request.request_id)
+    stored = deps.requests.get(request.request_id)
     assert stored.status is Status.ANSWERED
     assert stored.last_decision.answer_text.endswith("Tambahan.")
     with pytest.raises(review.AlreadyDecided) as second:
         review.decide(deps, other, request.request_id, DecisionKind.NOT_FOUND)
     assert second.value.decision.operator == "siti.remisi"
-    assert deps.core.requests.get(request.request_id).status is Status.ANSWERED
+    assert deps.requests.get(request.request_id).status is Status.ANSWERED
     actions = deps.audit.actions()
     assert "decision_found" in actions and "decision_refused" in actions
     found = next(e for e in deps.audit.events if e.action == "decision_found")
@@ -301,18 +301,18 @@ def test_not_found_and_clearer_ktp(deps):
     divpas = make_operator(deps, "dewi.divpas", Role.OPERATOR_DIVPAS).operator
     first, second = awaiting_request(deps), awaiting_request(deps, idempotency_key="z" * 32)
     review.decide(deps, divpas, first.request_id, DecisionKind.CLEARER_KTP)
-    stored = deps.core.requests.get(first.request_id)
+    stored = deps.requests.get(first.request_id)
     assert stored.status is Status.UPLOAD_REJECTED
     assert stored.ktp.rejection_code == "operator_unclear_ktp"
     assert [i.request.request_id for i in review.queue(deps, Status.UPLOAD_REJECTED)] == [
         first.request_id
     ]
     review.decide(deps, divpas, second.request_id, DecisionKind.NOT_FOUND)
-    assert deps.core.requests.get(second.request_id).status is Status.NOT_FOUND
+    assert deps.requests.get(second.request_id).status is Status.NOT_FOUND
 
 
 def test_requests_outside_the_operators_context_are_not_visible(deps):
-    fresh = services.submit_request(form_payload(TODAY), deps.core).request
+    fresh = services.submit_request(form_payload(TODAY), deps).request
     for request_id in (fresh.request_id, "0" * 32, "../etc", ""):
         with pytest.raises(review.NotVisible):
             review.get_request(deps, request_id)
@@ -324,9 +324,9 @@ def test_a_ktp_view_is_a_five_minute_url_and_is_audited(deps):
     request = awaiting_request(deps)
     url = review.ktp_view_url(deps, remisi, request.request_id)
     assert url.startswith("https://storage.test/ktp/")
-    assert deps.core.files.signed[-1][1:] == ("GET", 0, timedelta(minutes=5))
+    assert deps.files.signed[-1][1:] == ("GET", 0, timedelta(minutes=5))
     assert deps.audit.events[-1].action == "ktp_viewed"
-    timeline = review.timeline(deps, deps.core.requests.get(request.request_id))
+    timeline = review.timeline(deps, deps.requests.get(request.request_id))
     assert timeline[-1][1] == "siti.remisi melihat KTP"
 
 
@@ -339,10 +339,10 @@ def test_the_monthly_report_counts_outcomes_steps_and_sla(deps):
 
     remisi = make_operator(deps).operator
     fast = awaiting_request(deps)
-    deps.core.clock.advance(minutes=2)
+    deps.clock.advance(minutes=2)
     review.decide(deps, remisi, fast.request_id, DecisionKind.NOT_FOUND)
     slow = awaiting_request(deps, idempotency_key="s" * 32, relationship="pengacara")
-    deps.core.clock.advance(minutes=10)
+    deps.clock.advance(minutes=10)
     _, composed = review.composed_answer(deps, slow, "REG-1")
     review.decide(deps, remisi, slow.request_id, DecisionKind.FOUND, "REG-1", composed)
     awaiting_request(deps, idempotency_key="w" * 32)
@@ -373,11 +373,11 @@ def test_an_admin_resets_lost_credentials(deps):
     admin = make_operator(deps, "admin.satu", Role.ADMIN).operator
     enrolment = make_operator(deps)
     signed = sign_in(deps, enrolment)
-    deps.core.clock.advance(seconds=1)
+    deps.clock.advance(seconds=1)
     fresh = auth.reset_credentials(deps, admin, "siti.remisi", "sandi-awal-yang-baru")
     assert fresh.totp_secret != enrolment.totp_secret
     assert auth.authenticate(deps, signed.token) is None
-    deps.core.clock.advance(seconds=31)
+    deps.clock.advance(seconds=31)
     with pytest.raises(auth.SignInRefused):
         sign_in(deps, enrolment)  # the old phone's code and the old password
     assert auth.sign_in(deps, "siti.remisi", "sandi-awal-yang-baru", code_for(fresh, deps))
@@ -390,7 +390,7 @@ def test_a_tracking_code_opens_only_requests_in_the_operators_context(deps):
     request = awaiting_request(deps)
     code = request.tracking_code
     assert review.find_by_tracking_code(deps, code.lower()).request_id == request.request_id
-    fresh = services.submit_request(form_payload(TODAY), deps.core).request
+    fresh = services.submit_request(form_payload(TODAY), deps).request
     for text in (fresh.tracking_code, "", "ZZZZ-ZZZZ-Z"):
         with pytest.raises(review.NotVisible):
             review.find_by_tracking_code(deps, text)

@@ -20,7 +20,7 @@ from shared.adapters.webhook_signatures import (
     verify_sendgrid,
     verify_whatsapp,
 )
-from shared.service_layer.dispatch_ports import Failure
+from shared.service_layer.ports import Failure
 
 NOW = 1_800_000_000
 

@@ -107,7 +107,7 @@ browser-tools:
 
 ## The QR board for the service desk (A4 PDF, SVG, PNG): make qr-board URL=https://… [OFFICE_NAME=…]
 qr-board: setup
-	$(PY) -m shared.qr_board --url $(or $(URL),http://127.0.0.1:8080/) --out .local/qr-board
+	$(PY) -m localdev.qr_board --url $(or $(URL),http://127.0.0.1:8080/) --out .local/qr-board
 
 ## Faults on a stack of its own: 1,000 requests from 50 requesters while workers, the gateway,
 ## SDP, the providers and Firestore fail; then the relay; last line: submitted=… lost=… http_500=…

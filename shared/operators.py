@@ -3,9 +3,10 @@
     python -m shared.operators create --username admin.banten --role admin --name "Nama Admin"
 
 The password is read without echo (or from stdin with --password-stdin); the TOTP enrolment is
-printed once, with a QR code in the terminal and in an SVG file to hand to the operator.
-Settings come from the environment, as for the functions (REMISI_MODE, GOOGLE_CLOUD_PROJECT);
-with --local, from the stack `make dev` runs (start it first).
+printed once, with a QR code in the terminal and in an SVG file (readable by you alone, in the
+temporary folder unless --qr-file says where) to hand to the operator. Settings come from the
+environment, as for the functions (REMISI_MODE, GOOGLE_CLOUD_PROJECT, ...); for the stack
+`make dev` runs, `python -m localdev.operators` sets them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import getpass
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import segno
@@ -21,23 +23,17 @@ import segno
 from shared.domain.accounts import AccountInvalid, Role
 
 
-def _dependencies(local: bool = False):
+def _dependencies():
     from shared.bootstrap import bootstrap
     from shared.config import Settings
 
-    environ = dict(os.environ)
-    if local:
-        # The stack `make dev` starts, on its default ports.
-        from localdev.stack import LocalStack, StackConfig
-
-        environ = {**LocalStack(StackConfig()).function_env(), **environ}
-    return bootstrap(Settings.from_env(environ), sdp=None)
+    return bootstrap(Settings.from_env())
 
 
 def create(args, deps=None) -> int:
     from shared.service_layer import auth
 
-    deps = deps or _dependencies(args.local)
+    deps = deps or _dependencies()
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -53,7 +49,7 @@ def create(args, deps=None) -> int:
         print(f"Gagal: {invalid}", file=sys.stderr)
         return 2
     qr = segno.make(enrolment.totp_uri, error="m")
-    qr_file = Path(args.qr_file or f"totp-{enrolment.operator.username}.svg")
+    qr_file = _qr_file(args.qr_file, enrolment.operator.username)
     qr.save(str(qr_file), scale=6)
     os.chmod(qr_file, 0o600)
     print(f"Akun dibuat: {enrolment.operator.username} ({enrolment.operator.role.label})")
@@ -63,6 +59,16 @@ def create(args, deps=None) -> int:
     if not args.no_terminal_qr:
         qr.terminal(compact=True)
     return 0
+
+
+def _qr_file(given: str | None, username: str) -> Path:
+    # Never the working directory by default (a repository would show it to git): a file of
+    # its own in the temporary folder, created readable by this user alone.
+    if given:
+        return Path(given)
+    descriptor, name = tempfile.mkstemp(prefix=f"totp-{username}-", suffix=".svg")
+    os.close(descriptor)
+    return Path(name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,9 +81,6 @@ def main(argv: list[str] | None = None) -> int:
     make.add_argument("--password-stdin", action="store_true")
     make.add_argument("--qr-file", help="where to write the enrolment QR (SVG)")
     make.add_argument("--no-terminal-qr", action="store_true")
-    make.add_argument(
-        "--local", action="store_true", help="use the local stack of `make dev` (default ports)"
-    )
     args = parser.parse_args(argv)
     args.name = args.name or args.username
     return create(args)

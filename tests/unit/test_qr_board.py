@@ -4,8 +4,8 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
+from localdev.qr_board import FREE, STEPS, board_url, make_board
 from shared.office import Office
-from shared.qr_board import FREE, STEPS, board_url, make_board
 
 
 def test_board_url_marks_the_source_once():

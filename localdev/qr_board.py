@@ -1,7 +1,7 @@
 """The QR board for the service desk: an A4 poster (PDF, SVG, PNG) with segno's QR code for the
 site, the office name from settings (OFFICE_NAME), the five SOP steps and the link in text.
 
-    python -m shared.qr_board --url https://remisi.example.go.id/ --out qr-board/
+    python -m localdev.qr_board --url https://remisi.example.go.id/ --out qr-board/
 """
 
 from __future__ import annotations

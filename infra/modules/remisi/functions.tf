@@ -53,12 +53,12 @@ locals {
     }
 
     sweep = {
-      description               = "Every 10 minutes: expires abandoned uploads, requeues lost lookups, marks stuck requests failed."
+      description               = "Every minute: the outbox relay, the reconciliation of uploads, expiry, stuck requests marked failed."
       expected_url              = local.sweep_url
       timeout_seconds           = 300
       scheduler_service_account = google_service_account.this["scheduler"].email
       schedules = {
-        every-10-minutes = { schedule = "*/10 * * * *", time_zone = "Asia/Jakarta", body = "{}" }
+        every-minute = { schedule = "* * * * *", time_zone = "Asia/Jakarta", body = "{}" }
       }
     }
 

@@ -109,7 +109,7 @@ SETTINGS: tuple[Setting, ...] = (
         "OFFICE_NAME",
         "office name (shared.office; it also signs operators' answers)",
         cloud_required=False,
-        local_default="Kantor Wilayah Direktorat Jenderal Pemasyarakatan Banten (lokal)",
+        local_default="Kanwil Ditjenpas Banten",
     ),
     Setting(
         "SLA_WORKING_HOURS",

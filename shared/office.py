@@ -8,10 +8,17 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
+def _name_default() -> str:
+    from shared.config import SETTINGS
+
+    return next(s.local_default for s in SETTINGS if s.env == "OFFICE_NAME")
+
+
 # Local defaults so `make dev` shows a complete page; a deployment sets every OFFICE_* value
-# (`python -m shared.site_files --require-office` refuses to write without them).
+# (`python -m shared.site_files --require-office` refuses to write without them). The name's
+# default is the settings table's own (shared/config.py), not a second one.
 LOCAL_DEFAULTS = {
-    "OFFICE_NAME": "Kanwil Ditjenpas Banten",
+    "OFFICE_NAME": _name_default(),
     "OFFICE_ADDRESS": "Kota Serang, Banten (alamat contoh untuk pengembangan lokal)",
     "OFFICE_EMAIL": "layanan.remisi@example.id",
     "OFFICE_PHONE": "+62 254 000 0000",

@@ -38,7 +38,7 @@ _STYLE_SRC = re.compile(r"style-src [^;\"]*")
 
 
 def rules() -> dict:
-    from shared.adapters.records import RETENTION
+    from shared.domain.retention import REQUEST as RETENTION
 
     return {
         **form.form_rules(),

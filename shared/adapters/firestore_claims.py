@@ -16,10 +16,9 @@ from google.api_core.exceptions import AlreadyExists, Conflict, FailedPreconditi
 from google.cloud import firestore
 
 from shared.adapters.firestore_transactions import READ_TIMEOUT
+from shared.domain import retention
 
 CLAIMS = "claims"
-# Claims are bookkeeping of a moment; the TTL policy on `purge_after` removes them.
-KEPT_FOR = timedelta(days=2)
 
 
 class FirestoreClaims:
@@ -28,7 +27,11 @@ class FirestoreClaims:
 
     def claim(self, name: str, now: datetime, lease: timedelta) -> bool:
         ref = self._db.collection(CLAIMS).document(name)
-        document = {"claimed_at": now, "expires_at": now + lease, "purge_after": now + KEPT_FOR}
+        document = {
+            "claimed_at": now,
+            "expires_at": now + lease,
+            "purge_after": now + retention.CLAIM,
+        }
         try:
             ref.create(document, timeout=READ_TIMEOUT)
             return True

@@ -10,15 +10,12 @@ from typing import TypeVar
 from google.cloud import firestore
 
 from shared.adapters.firestore_transactions import TRANSACTION_DEADLINE, run_transaction
-from shared.adapters.records import RETENTION
+from shared.domain import retention
 from shared.domain.messages import Channel, DeliveryEvent, Message, MessageKind, MessageState
 
 T = TypeVar("T")
 
 MESSAGES = "messages"
-# No longer than the request itself (UU 27/2022): a manual link holds the message's text. The
-# Firestore TTL policy on `purge_after` deletes both.
-RETAIN_FOR = RETENTION
 
 
 def message_to_document(message: Message) -> dict:
@@ -41,7 +38,7 @@ def message_to_document(message: Message) -> dict:
         "events": [
             {"state": e.state.value, "at": e.at, "detail": e.detail} for e in message.events
         ],
-        "purge_after": message.created_at + RETAIN_FOR,
+        "purge_after": message.created_at + retention.MESSAGE,
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from google.api_core.exceptions import AlreadyExists, Conflict, NotFound
@@ -21,6 +21,7 @@ from shared.adapters.firestore_transactions import (
     TRANSACTION_DEADLINE,
     run_transaction,
 )
+from shared.domain import retention
 from shared.domain.accounts import Operator, Role, Session, lock_until
 from shared.service_layer.ports import (
     AuditEvent,
@@ -33,7 +34,6 @@ T = TypeVar("T")
 OPERATORS = "operators"
 SESSIONS = "operator_sessions"
 AUDIT = "audit_events"
-AUDIT_RETENTION = timedelta(days=2 * 365)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -119,7 +119,7 @@ def audit_document(event: AuditEvent) -> dict:
         "action": event.action,
         "target": event.target,
         "details": dict(event.details),
-        "purge_after": event.at + AUDIT_RETENTION,
+        "purge_after": event.at + retention.AUDIT,
     }
 
 

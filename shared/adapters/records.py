@@ -6,8 +6,9 @@ the in-memory fake stores exactly what Firestore would).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
+from shared.domain import retention
 from shared.domain.model import (
     Decision,
     DecisionKind,
@@ -30,9 +31,6 @@ REQUESTS = "requests"
 OUTBOX = "outbox"
 
 SCHEMA_VERSION = 1
-# UU 27/2022: kept no longer than the purpose needs. A TTL policy on `purge_after` deletes the
-# document; the KTP bucket's lifecycle rule deletes the file.
-RETENTION = timedelta(days=90)
 
 
 def to_document(request: RemissionRequest) -> dict:
@@ -45,7 +43,7 @@ def to_document(request: RemissionRequest) -> dict:
         "created_at": request.created_at,
         "updated_at": request.updated_at,
         "status_entered_at": request.entered_at(request.status),
-        "purge_after": request.created_at + RETENTION,
+        "purge_after": request.created_at + retention.REQUEST,
         "language": request.language,
         "requester": {
             "name": requester.name,
@@ -213,10 +211,6 @@ def _utc(value: datetime) -> datetime:
 
 # --- outbox entries ------------------------------------------------------------------------------
 
-# Entries are bookkeeping, not personal data (ids and task payloads only), kept a while for the
-# record of what was owed and done.
-OUTBOX_RETENTION = timedelta(days=30)
-
 
 def outbox_to_document(entry: OutboxEntry) -> dict:
     return {
@@ -229,7 +223,7 @@ def outbox_to_document(entry: OutboxEntry) -> dict:
         "rounds": entry.rounds,
         "done_at": entry.done_at,
         "note": entry.note,
-        "purge_after": entry.created_at + OUTBOX_RETENTION,
+        "purge_after": entry.created_at + retention.OUTBOX_ENTRY,
     }
 
 

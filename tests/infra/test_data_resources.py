@@ -17,9 +17,10 @@ from shared.adapters import (
     firestore_rate_limiter,
     firestore_repository,
 )
-from shared.adapters.records import RETENTION, to_document
+from shared.adapters.records import to_document
 from shared.config import SETTINGS
 from shared.domain.model import KtpContentType
+from shared.domain.retention import REQUEST as RETENTION
 from shared.service_layer import services
 from tests.fakes import FixedClock, fake_dependencies
 from tests.infra.tf import ROOT, attr, blocks, module_config, stack

@@ -3,8 +3,8 @@
 import json
 
 from shared import site_files
-from shared.adapters.records import RETENTION
 from shared.domain.form import MESSAGES
+from shared.domain.retention import REQUEST as RETENTION
 from shared.office import Office, OfficeNotConfigured
 
 

@@ -12,8 +12,8 @@ Requesters behave like the site's page: a failed or unanswered submit is sent ag
 same idempotency key, a failed PUT is repeated, for up to three minutes each.
 
 Bounded in time: start (~10-30 s) + traffic window (default 200 s) + the last requesters'
-retries (at most 180 s) + settling (default at most 8 min). About 8-10 minutes when the
-pipeline keeps up; never more than ~17 minutes with the defaults. The last line is:
+retries (at most 180 s) + settling (three quiet sweeps, at most 10 min). About 9 minutes when
+the pipeline keeps up, never more than about 20 with the defaults. The last line is:
 
     submitted=… completed=… lost=… duplicated=… stuck=… messages_missing=…
     messages_duplicated=… raw_uploads_left=… http_500=…
@@ -126,6 +126,16 @@ def timeline(stack: LocalStack, window: float) -> list[tuple[float, str, Callabl
     ]
 
 
+def queued_tasks(stack: LocalStack) -> dict[str, int]:
+    from shared.adapters.cloud_tasks_queue import emulator_client
+
+    client = emulator_client(stack.tasks_host)
+    return {
+        queue.rsplit("/", 1)[-1]: len(list(client.list_tasks(parent=queue)))
+        for queue in (stack.queue_path, stack.dispatch_queue_path)
+    }
+
+
 def run_traffic(stack: LocalStack, args, statuses: Counter, lock: threading.Lock):
     """Start the requesters in the background; returns (futures, outcomes list)."""
     photo = ktp_photo()
@@ -157,8 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--traffic-seconds", type=float, default=200.0)
-    parser.add_argument("--settle-minutes", type=float, default=8.0)
-    parser.add_argument("--relay-after", type=int, default=15, help="OUTBOX_RELAY_AFTER_SECONDS")
+    parser.add_argument("--settle-minutes", type=float, default=10.0)
+    parser.add_argument(
+        "--relay-after", type=int, default=60, help="OUTBOX_RELAY_AFTER_SECONDS (as make dev)"
+    )
     parser.add_argument("--task-retries", type=int, default=100)
     parser.add_argument("--seed", type=int, default=10)
     args = parser.parse_args(argv)
@@ -220,6 +232,7 @@ def _run(stack: LocalStack, args, run_started: float) -> int:
     verdict = assess(stack, outcomes, statuses, firestore_client, storage_client)
 
     log(f"{sweeps} sweeps; supervisor restarts: {dict(stack.supervisor.restarts)}")
+    log(f"tasks still queued: {queued_tasks(stack)}")
     log(f"request states: {dict(verdict.states)}")
     if verdict.missing_because:
         log(f"receipts missing (channel, message state): {dict(verdict.missing_because)}")

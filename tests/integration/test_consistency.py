@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 import uuid
 from collections import Counter
@@ -363,8 +364,15 @@ def test_expiry_processes_a_file_that_came_in_time_and_leaves_no_raw_upload(
 
 
 def _in_parallel(count: int, call) -> list[requests.Response]:
+    """`count` calls let go at the same instant (a barrier), each from its own thread."""
+    start = threading.Barrier(count)
+
+    def one(_: int) -> requests.Response:
+        start.wait(timeout=30)
+        return call()
+
     with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(lambda _: call(), range(count)))
+        return list(pool.map(one, range(count)))
 
 
 def _server_errors(answers: list[requests.Response]) -> Counter:

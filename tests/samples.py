@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import date
+from pathlib import Path
 
 
 def form_payload(today: date, **overrides) -> dict:
@@ -83,3 +84,33 @@ def encrypted_pdf_bytes() -> bytes:
 def truncated_jpeg() -> bytes:
     data = jpeg_bytes()
     return data[: len(data) // 3]
+
+
+def fake_service_account_key(directory: Path) -> Path:
+    """A service-account key file that signs and loads but grants nothing anywhere."""
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    path = directory / "fake-service-account.json"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "p",
+                "private_key_id": "0",
+                "private_key": pem,
+                "client_email": "fn-submit@p.iam.gserviceaccount.com",
+                "client_id": "0",
+                "token_uri": "https://oauth2.googleapis.com/token",
+            }
+        )
+    )
+    return path

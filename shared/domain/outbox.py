@@ -62,17 +62,15 @@ class OutboxEntry:
         self.due_at = now + min(longest, relay_after * 2 ** min(self.rounds, 10))
 
     def acknowledge(self, now: datetime, note: str | None = None) -> bool:
-        if self.state is not EntryState.OPEN:
-            return False
-        self.state = EntryState.DONE
-        self.done_at = now
-        self.note = note
-        return True
+        return self._end(EntryState.DONE, now, note)
 
     def give_up(self, now: datetime, note: str) -> bool:
+        return self._end(EntryState.FAILED, now, note)
+
+    def _end(self, state: EntryState, now: datetime, note: str | None) -> bool:
         if self.state is not EntryState.OPEN:
             return False
-        self.state = EntryState.FAILED
+        self.state = state
         self.done_at = now
         self.note = note
         return True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -24,7 +23,7 @@ from shared.domain.retention import REQUEST as RETENTION
 from shared.service_layer import services
 from tests.fakes import FixedClock, fake_dependencies
 from tests.infra.tf import ROOT, attr, blocks, module_config, stack
-from tests.samples import form_payload
+from tests.samples import fake_service_account_key, form_payload
 
 # Queues declared before the code that uses them exists, and which issue brings that code.
 DECLARED_AHEAD = {"dispatch": "messaging: email and WhatsApp dispatch"}
@@ -230,7 +229,7 @@ def test_packaged_source_starts_in_cloud_mode_without_the_local_stack(tmp_path):
     env = {
         "PATH": os.environ.get("PATH", ""),
         # main.py makes its clients at import; an offline, never-used key lets them be made.
-        "GOOGLE_APPLICATION_CREDENTIALS": str(_fake_service_account_key(tmp_path.parent)),
+        "GOOGLE_APPLICATION_CREDENTIALS": str(fake_service_account_key(tmp_path.parent)),
         "FUNCTION_TARGET": "submit",
         "REMISI_MODE": "cloud",
         "GOOGLE_CLOUD_PROJECT": "p",
@@ -266,30 +265,3 @@ def test_packaged_source_starts_in_cloud_mode_without_the_local_stack(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-
-
-def _fake_service_account_key(directory: Path) -> Path:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    path = directory / "fake-service-account.json"
-    path.write_text(
-        json.dumps(
-            {
-                "type": "service_account",
-                "project_id": "p",
-                "private_key_id": "0",
-                "private_key": pem,
-                "client_email": "fn-submit@p.iam.gserviceaccount.com",
-                "client_id": "0",
-                "token_uri": "https://oauth2.googleapis.com/token",
-            }
-        )
-    )
-    return path

@@ -24,6 +24,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from tests.samples import fake_service_account_key
+
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_LOCK = ROOT / "requirements.txt"
 DEV_LOCK = ROOT / "localdev" / "requirements-dev.txt"
@@ -188,7 +190,7 @@ def test_every_module_of_the_deployed_package_imports_from_requirements_txt_alon
     env = {
         "PATH": os.environ.get("PATH", ""),
         # main.py makes its clients at import; an offline, never-used key lets them be made.
-        "GOOGLE_APPLICATION_CREDENTIALS": str(_fake_service_account_key(tmp_path.parent)),
+        "GOOGLE_APPLICATION_CREDENTIALS": str(fake_service_account_key(tmp_path.parent)),
         **CLOUD_ENV,
     }
     result = subprocess.run(
@@ -293,30 +295,3 @@ def test_each_lock_satisfies_its_specification_in_pyproject(lock):
         if pin is None or not requirement.specifier.contains(pin[0], prereleases=True):
             unmet.append(f"{line} (locked: {pin[0] if pin else 'absent'})")
     assert unmet == [], "the lock and pyproject.toml disagree (`make lock`): " + ", ".join(unmet)
-
-
-def _fake_service_account_key(directory: Path) -> Path:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    path = directory / "fake-service-account.json"
-    path.write_text(
-        json.dumps(
-            {
-                "type": "service_account",
-                "project_id": "p",
-                "private_key_id": "0",
-                "private_key": pem,
-                "client_email": "fn-submit@p.iam.gserviceaccount.com",
-                "client_id": "0",
-                "token_uri": "https://oauth2.googleapis.com/token",
-            }
-        )
-    )
-    return path

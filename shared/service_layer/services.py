@@ -399,7 +399,7 @@ def _expire_abandoned(deps: Dependencies, now) -> int:
             if status is Status.AWAITING_UPLOAD:
                 stored = deps.files.read(request.ktp.object_name, KTP_MAX_BYTES)
                 if stored is not None:
-                    _verify_upload(request, _uploaded(deps, stored), deps)
+                    handle_ktp_uploaded(_uploaded(stored), deps)
                     continue
 
             def expire(tx: Transaction, request_id=request.request_id, status=status) -> bool:
@@ -416,7 +416,7 @@ def _expire_abandoned(deps: Dependencies, now) -> int:
     return expired
 
 
-def _uploaded(deps: Dependencies, stored) -> UploadedObject:
+def _uploaded(stored) -> UploadedObject:
     return UploadedObject(
         bucket="",
         name=stored.object_name,

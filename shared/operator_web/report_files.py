@@ -1,4 +1,5 @@
-"""The monthly report as SVG charts (made here: no chart library, no script), CSV and XLSX."""
+"""The monthly report as SVG charts (made here: no chart library, no script), CSV and XLSX;
+the audit trail as CSV."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import io
 
 from markupsafe import Markup, escape
 
+from shared.domain.labels import INFORMATION_LABELS, RELATIONSHIP_LABELS
 from shared.domain.reports import OUTCOME_LABELS, STEP_LABELS, MonthlyReport, duration_text
+from shared.service_layer.ports import AuditEvent
 
 
 def bar_chart(values: list[tuple[str, int]], title: str, width: int = 720, height: int = 200):
@@ -38,7 +41,7 @@ def bar_chart(values: list[tuple[str, int]], title: str, width: int = 720, heigh
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
 
 
-def rows(report: MonthlyReport, relationship_labels: dict, information_labels: dict):
+def rows(report: MonthlyReport) -> list[tuple[str, str, object]]:
     """(section, item, value) rows: the same content for the page, CSV and XLSX."""
     out = [("ringkasan", "bulan", report.month), ("ringkasan", "jumlah permohonan", report.total)]
     out.append(("ringkasan", "diputuskan (ditemukan/tidak)", report.decided))
@@ -51,9 +54,9 @@ def rows(report: MonthlyReport, relationship_labels: dict, information_labels: d
     for key, label in OUTCOME_LABELS.items():
         out.append(("hasil", label, report.outcomes.get(key, 0)))
     for key, count in report.relationships.items():
-        out.append(("hubungan", relationship_labels.get(key, key), count))
+        out.append(("hubungan", RELATIONSHIP_LABELS.get(key, key), count))
     for key, count in report.information.items():
-        out.append(("informasi diminta", information_labels.get(key, key), count))
+        out.append(("informasi diminta", INFORMATION_LABELS.get(key, key), count))
     for key, label in STEP_LABELS.items():
         out.append(("median waktu", label, duration_text(report.step_medians.get(key))))
     for day, count in report.by_day:
@@ -62,9 +65,27 @@ def rows(report: MonthlyReport, relationship_labels: dict, information_labels: d
 
 
 def as_csv(table) -> str:
+    return _csv(["bagian", "butir", "nilai"], table)
+
+
+def audit_csv(events: list[AuditEvent]) -> str:
+    def row(e: AuditEvent):
+        details = " ".join(f"{k}={v}" for k, v in sorted(e.details.items()))
+        return [_cell(v) for v in (e.at.isoformat(), e.actor, e.action, e.target, details)]
+
+    return _csv(["waktu_utc", "pelaku", "tindakan", "sasaran", "rincian"], map(row, events))
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet would run a cell starting with these as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(header: list[str], table) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["bagian", "butir", "nilai"])
+    writer.writerow(header)
     writer.writerows(table)
     return out.getvalue()
 

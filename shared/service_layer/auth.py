@@ -19,11 +19,8 @@ from shared.domain.accounts import (
     check_password,
     check_username,
 )
-from shared.service_layer.ports import (
-    AuditEvent,
-    Dependencies,
-    OperatorExists,
-)
+from shared.service_layer.audit_trail import audit
+from shared.service_layer.ports import Dependencies, OperatorExists
 
 GENERIC_REFUSAL = "Nama pengguna, kata sandi, atau kode autentikator salah."
 # Verified against when the username is unknown, so both paths cost one argon2 verification.
@@ -51,6 +48,14 @@ class Enrolment:
     totp_uri: str
 
 
+@dataclass(frozen=True)
+class AccountRow:
+    """One account as the admin's list shows it."""
+
+    operator: Operator
+    locked: bool
+
+
 _dummy_hashes: dict[int, str] = {}
 
 
@@ -59,12 +64,6 @@ def _dummy_hash(deps: Dependencies) -> str:
     if key not in _dummy_hashes:
         _dummy_hashes[key] = deps.hasher.hash(_DUMMY_PASSWORD)
     return _dummy_hashes[key]
-
-
-def audit(deps: Dependencies, actor: str, action: str, target=None, **details) -> None:
-    deps.audit.append(
-        AuditEvent(at=deps.clock.now(), actor=actor, action=action, target=target, details=details)
-    )
 
 
 def session_id_for(deps: Dependencies, token: str) -> str:
@@ -104,6 +103,11 @@ def create_operator(
         raise AccountInvalid("Nama pengguna sudah dipakai.") from None
     audit(deps, actor, "account_created", target=f"operator:{username}", role=operator.role.value)
     return Enrolment(operator, secret, accounts.totp_uri(secret, username, deps.issuer))
+
+
+def accounts_overview(deps: Dependencies) -> list[AccountRow]:
+    now = deps.clock.now()
+    return [AccountRow(o, o.is_locked(now)) for o in deps.operators.list()]
 
 
 def admin_change(deps: Dependencies, actor: Operator, username: str, action: str) -> None:

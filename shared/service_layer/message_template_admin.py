@@ -24,7 +24,7 @@ from shared.domain.message_templates import (
     validate_email_template,
 )
 from shared.domain.messages import MessageKind
-from shared.service_layer.auth import audit
+from shared.service_layer.audit_trail import audit
 from shared.service_layer.ports import Clock, Dependencies
 
 CACHE_FOR = timedelta(seconds=60)

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 
 from shared.domain.accounts import Operator
 from shared.domain.answers import check_answer, compose_answer
-from shared.domain.messages import MessageState
+from shared.domain.labels import ACTION_LABELS, HISTORY_LABELS
+from shared.domain.messages import Message, MessageState
 from shared.domain.model import Decision, DecisionKind, RemissionRequest, Status
 from shared.domain.sla import SlaClock, sla_clock
 from shared.service_layer import unit_of_work
-from shared.service_layer.auth import audit
+from shared.service_layer.audit_trail import audit
 from shared.service_layer.dispatch import kind_for_decision, owe_messages
 from shared.service_layer.ports import AuditEvent, Dependencies, Transaction
 
@@ -64,14 +65,20 @@ def _reached_operator_at(request: RemissionRequest) -> datetime | None:
     return request.entered_at(Status.AWAITING_OPERATOR)
 
 
-def queue(deps: Dependencies, status: Status, limit: int = 200) -> list[QueueItem]:
+def queue(
+    deps: Dependencies, status: Status, limit: int = 200, only_late: bool = False
+) -> list[QueueItem]:
+    """The requests in one tab, oldest first; `only_late`: those past an SLA target."""
     now = deps.clock.now()
     found = deps.requests.list_by_status(status, now + timedelta(seconds=1), limit)
     items = []
     for request in found:
         if _reached_operator_at(request) is None:
             continue  # a rejected upload the operator never saw belongs to the requester
-        items.append(QueueItem(request, operator_clock(deps, request), request.entered_at(status)))
+        clock = operator_clock(deps, request)
+        if only_late and clock.state == "on_time":
+            continue
+        items.append(QueueItem(request, clock, request.entered_at(status)))
     return items
 
 
@@ -180,32 +187,9 @@ def decide(
 
 def timeline(deps: Dependencies, request: RemissionRequest) -> list[tuple[datetime, str]]:
     """What happened to the request, the pipeline's steps and operators' actions, in order."""
-    labels = {
-        Status.AWAITING_UPLOAD: "Formulir diterima, menunggu unggahan KTP",
-        Status.UPLOAD_REJECTED: "KTP ditolak / diminta ulang",
-        Status.RECEIVED: "KTP diterima dan diperiksa",
-        Status.SDP_LOOKUP: "Pencarian SDP diantrikan",
-        Status.AWAITING_OPERATOR: "Menunggu operator",
-        Status.ANSWERED: "Diputuskan: ditemukan, jawaban disiapkan",
-        Status.NOT_FOUND: "Diputuskan: tidak ditemukan di SDP",
-        Status.NOTIFIED: "Pemohon telah diberi tahu",
-        Status.EXPIRED: "Kedaluwarsa",
-        Status.FAILED: "Gagal diproses",
-    }
-    actions = {
-        "ktp_viewed": "melihat KTP",
-        "decision_found": "memutuskan: ditemukan",
-        "decision_not_found": "memutuskan: tidak ditemukan",
-        "decision_clearer_ktp": "meminta KTP yang lebih jelas",
-        "decision_refused": "mencoba memutuskan (sudah diputuskan)",
-        "message_sent_manually": "mengirim pesan WhatsApp secara manual",
-        "message_sent_again": "mengirim ulang pesan yang statusnya tidak pasti",
-        "message_confirmed_sent": "menyatakan pesan yang statusnya tidak pasti sudah terkirim",
-        "message_given_up": "menghentikan pesan yang statusnya tidak pasti",
-    }
-    entries = [(h.at, labels[h.status]) for h in request.history]
+    entries = [(h.at, HISTORY_LABELS[h.status]) for h in request.history]
     for event in deps.audit.for_target(request.request_id):
-        label = actions.get(event.action, event.action)
+        label = ACTION_LABELS.get(event.action, event.action)
         entries.append((event.at, f"{event.actor} {label}"))
     return sorted(entries, key=lambda e: e[0])
 
@@ -292,3 +276,16 @@ def unknown_messages(deps: Dependencies, limit: int = 200) -> list:
     if deps.messages is None:
         return []
     return deps.messages.in_state(MessageState.UNKNOWN, limit)
+
+
+def unknown_message_queue(
+    deps: Dependencies, limit: int = 200
+) -> list[tuple[Message, RemissionRequest]]:
+    """The unknown-outcome tab: each message with its request (a request already purged is
+    left out: nothing is left to settle)."""
+    rows = []
+    for message in unknown_messages(deps, limit):
+        request = deps.requests.get(message.request_id)
+        if request is not None:
+            rows.append((message, request))
+    return rows

@@ -362,8 +362,9 @@ def test_the_monthly_report_counts_outcomes_steps_and_sla(deps):
     with pytest.raises(ValueError):
         month_bounds("2026-13", deps.office_hours)
 
-    table = report_files.rows(report, {}, {})
+    table = report_files.rows(report)
     assert ("hasil", "Ditemukan (dijawab)", 1) in table
+    assert ("hubungan", "Pengacara", 1) in table and ("hubungan", "Ayah/Ibu", 2) in table
     assert "kepatuhan SLA,dalam 8 menit (target SOP) %,50.0" in report_files.as_csv(table)
     svg = report_files.bar_chart([("<b>", 1)], "Uji <script>")
     assert "<script>" not in svg and "&lt;b&gt;" in svg
@@ -394,3 +395,130 @@ def test_a_tracking_code_opens_only_requests_in_the_operators_context(deps):
     for text in (fresh.tracking_code, "", "ZZZZ-ZZZZ-Z"):
         with pytest.raises(review.NotVisible):
             review.find_by_tracking_code(deps, text)
+
+
+# --- the page itself, on the same fakes -------------------------------------------------------
+
+
+class Desk:
+    """One operator's browser against `app.handle`: keeps the session cookie."""
+
+    def __init__(self, deps):
+        from shared.operator_web.web import WebConfig
+
+        self.deps = deps
+        self.config = WebConfig(cookie_secure=False, storage_origin="https://storage.test")
+        self.cookie = ""
+
+    def call(self, method, path, data=None, query=None):
+        import flask
+        from werkzeug.test import EnvironBuilder
+
+        from shared.operator_web import app
+
+        headers = {"Cookie": f"{self.config.cookie_name}={self.cookie}"} if self.cookie else {}
+        environ = EnvironBuilder(
+            path=f"/api/operator{path}",
+            method=method,
+            data=data,
+            query_string=query,
+            headers=headers,
+        ).get_environ()
+        return app.handle(flask.Request(environ), self.deps, self.config)
+
+    def page(self, path, **query):
+        response = self.call("GET", path, query=query)
+        return response.status_code, response.get_data(as_text=True)
+
+    def sign_in(self, enrolment):
+        answer = self.call(
+            "POST",
+            "/login",
+            {
+                "username": enrolment.operator.username,
+                "password": PASSWORD,
+                "code": code_for(enrolment, self.deps),
+            },
+        )
+        assert answer.status_code == 303, answer.get_data(as_text=True)
+        self.cookie = answer.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+        return self
+
+    def post(self, path, **data):
+        import re
+
+        _, account = self.page("/account")
+        data["csrf"] = re.search(r'name="csrf" value="([^"]+)"', account)[1]
+        return self.call("POST", path, data)
+
+
+def test_every_value_an_operator_reads_has_a_label():
+    from shared.domain import labels
+    from shared.domain.model import InformationKind, Relationship
+
+    assert set(labels.RELATIONSHIP_LABELS) == set(Relationship)
+    assert set(labels.INFORMATION_LABELS) == set(InformationKind)
+    assert set(labels.DECISION_LABELS) == set(DecisionKind)
+    assert set(labels.HISTORY_LABELS) == set(Status)
+    assert set(review.QUEUE_STATUSES) <= set(labels.STATUS_LABELS)
+
+
+def test_the_page_takes_a_request_from_the_queue_to_a_decision_in_labels(deps):
+    remisi = Desk(deps).sign_in(make_operator(deps))
+    request = awaiting_request(
+        deps, relationship="pengacara", information_needed=["tanggal_bebas", "status_sk"]
+    )
+    status, queue = remisi.page("/queue")
+    assert status == 200 and request.tracking_code in queue
+    assert 'status=awaiting_operator" aria-current="page">Menunggu operator</a>' in queue
+    assert remisi.page("/queue", status="no_such_status")[1] == queue
+
+    status, page = remisi.page(f"/requests/{request.request_id}")
+    assert status == 200 and "Menunggu operator</small>" in page
+    assert "<dd>Pengacara</dd>" in page and "<dd>Tanggal bebas, Status SK</dd>" in page
+    status, compose = remisi.page(f"/requests/{request.request_id}/compose", candidate="REG-1")
+    assert status == 200 and "Informasi yang diminta: Tanggal bebas, Status SK." in compose
+    _, answer = review.composed_answer(deps, request, "REG-1")
+    decided = remisi.post(
+        f"/requests/{request.request_id}/decide", kind="found", candidate="REG-1", answer=answer
+    )
+    assert decided.status_code == 303
+    _, page = remisi.page(f"/requests/{request.request_id}", ok="decided")
+    assert "Keputusan tersimpan." in page and "Ditemukan oleh <strong>siti.remisi" in page
+    assert "siti.remisi memutuskan: ditemukan" in page
+    # The decision is shown in the office's time (WIB, UTC+7).
+    assert "28-11-2026 10:00:00" in page
+
+    again = remisi.post(f"/requests/{request.request_id}/decide", kind="not_found")
+    text = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "sudah diputuskan oleh siti.remisi (Ditemukan) pada 28-11-2026 10:00:00." in text
+    assert again.headers["Cache-Control"] == "no-store"
+
+
+def test_the_admin_pages_read_through_the_service_layer(deps):
+    admin = Desk(deps).sign_in(make_operator(deps, "admin.satu", Role.ADMIN))
+    locked = make_operator(deps, "budi.divpas", Role.OPERATOR_DIVPAS)
+    for _ in range(5):
+        with pytest.raises(auth.SignInRefused):
+            sign_in(deps, locked, password="salah-salah-salah")
+    status, accounts = admin.page("/admin/accounts")
+    assert status == 200 and "<td>Terkunci (5 gagal)</td>" in accounts
+
+    status, trail = admin.page("/admin/audit", actor="budi.divpas", action="sign_in_failed")
+    assert status == 200 and trail.count("<td>sign_in_failed</td>") == 5
+    with pytest.raises(auth.SignInRefused):
+        auth.sign_in(deps, "tidak.ada", PASSWORD, "123456")  # recorded with actor "-"
+    exported = admin.call("GET", "/admin/audit.csv")
+    rows = exported.get_data(as_text=True).splitlines()
+    assert rows[0] == "waktu_utc,pelaku,tindakan,sasaran,rincian"
+    # A cell a spreadsheet would take for a formula is quoted.
+    assert any(",'-,sign_in_failed,,username=tidak.ada" in row for row in rows)
+    assert deps.audit.events[-1].action == "audit_exported"
+    assert deps.audit.events[-1].details == {"rows": len(rows) - 1}
+
+    status, templates = admin.page("/admin/templates")
+    assert status == 200 and "<td>Tanda terima</td>" in templates
+    assert "<td>Bahasa Inggris</td>" in templates
+    assert admin.page("/admin/templates/receipt/xx")[0] == 404
+    assert admin.page("/queue")[0] == 403  # no requester data for admins

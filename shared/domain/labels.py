@@ -1,0 +1,75 @@
+"""What operators read for the request's values, in Bahasa Indonesia: one table per value set.
+
+The operator page, its reports and the request's timeline all read these, so a status or a
+relationship is called the same everywhere. (Message kinds, channels and states are labelled
+beside their enums in `messages.py`, roles in `accounts.py`, report rows in `reports.py`.)
+"""
+
+from __future__ import annotations
+
+from shared.domain.model import DecisionKind, InformationKind, Relationship, Status
+
+# The statuses an operator works with (the queue's tabs and the request's heading).
+STATUS_LABELS = {
+    Status.AWAITING_OPERATOR: "Menunggu operator",
+    Status.UPLOAD_REJECTED: "Menunggu KTP ulang",
+    Status.ANSWERED: "Ditemukan (jawaban siap dikirim)",
+    Status.NOT_FOUND: "Tidak ditemukan",
+    Status.NOTIFIED: "Sudah diberitahukan",
+    Status.FAILED: "Gagal (perlu tindakan)",
+}
+
+# What the request's timeline says when it entered each status.
+HISTORY_LABELS = {
+    Status.AWAITING_UPLOAD: "Formulir diterima, menunggu unggahan KTP",
+    Status.UPLOAD_REJECTED: "KTP ditolak / diminta ulang",
+    Status.RECEIVED: "KTP diterima dan diperiksa",
+    Status.SDP_LOOKUP: "Pencarian SDP diantrikan",
+    Status.AWAITING_OPERATOR: "Menunggu operator",
+    Status.ANSWERED: "Diputuskan: ditemukan, jawaban disiapkan",
+    Status.NOT_FOUND: "Diputuskan: tidak ditemukan di SDP",
+    Status.NOTIFIED: "Pemohon telah diberi tahu",
+    Status.EXPIRED: "Kedaluwarsa",
+    Status.FAILED: "Gagal diproses",
+}
+
+# An operator's audited actions on a request, as the timeline reads after the username.
+ACTION_LABELS = {
+    "ktp_viewed": "melihat KTP",
+    "decision_found": "memutuskan: ditemukan",
+    "decision_not_found": "memutuskan: tidak ditemukan",
+    "decision_clearer_ktp": "meminta KTP yang lebih jelas",
+    "decision_refused": "mencoba memutuskan (sudah diputuskan)",
+    "message_sent_manually": "mengirim pesan WhatsApp secara manual",
+    "message_sent_again": "mengirim ulang pesan yang statusnya tidak pasti",
+    "message_confirmed_sent": "menyatakan pesan yang statusnya tidak pasti sudah terkirim",
+    "message_given_up": "menghentikan pesan yang statusnya tidak pasti",
+}
+
+DECISION_LABELS = {
+    DecisionKind.FOUND: "Ditemukan",
+    DecisionKind.NOT_FOUND: "Tidak ditemukan",
+    DecisionKind.CLEARER_KTP: "Diminta KTP lebih jelas",
+}
+
+RELATIONSHIP_LABELS = {
+    Relationship.AYAH_IBU: "Ayah/Ibu",
+    Relationship.SUAMI_ISTRI: "Suami/Istri",
+    Relationship.ANAK: "Anak",
+    Relationship.KAKAK_ADIK: "Kakak/Adik",
+    Relationship.PAMAN_BIBI: "Paman/Bibi",
+    Relationship.KAKEK_NENEK: "Kakek/Nenek",
+    Relationship.PENGACARA: "Pengacara",
+    Relationship.LAINNYA: "Lainnya",
+}
+
+INFORMATION_LABELS = {
+    InformationKind.REMISSION_HISTORY: "Riwayat remisi",
+    InformationKind.RELEASE_DATE: "Tanggal bebas",
+    InformationKind.CONDITIONAL_RELEASE: "Pembebasan bersyarat",
+    InformationKind.DECREE_STATUS: "Status SK",
+    InformationKind.OTHER: "Lainnya",
+}
+
+# The languages a requester's messages are written in.
+LANGUAGE_LABELS = {"id": "Bahasa Indonesia", "en": "Bahasa Inggris"}

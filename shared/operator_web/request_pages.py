@@ -1,0 +1,211 @@
+"""Queue and requests: the queue's tabs, the messages of unknown outcome, a request's page with
+its KTP, the answer's preview and the decision, and the operator's actions on messages.
+
+Unknown request ids and ids outside the operator's context both answer 404."""
+
+from __future__ import annotations
+
+import flask
+
+from shared.domain.accounts import Permission, allowed
+from shared.domain.answers import AnswerInvalid
+from shared.domain.labels import DECISION_LABELS
+from shared.domain.model import DecisionKind, RemissionRequest, Status
+from shared.operator_web.router import RouteTable
+from shared.operator_web.web import (
+    BASE,
+    Context,
+    invalid,
+    message,
+    not_found,
+    office_time,
+    redirect,
+    refused,
+    render,
+)
+from shared.service_layer import review
+
+routes = RouteTable()
+
+# The operator's choices for a message of unknown outcome (review.UNKNOWN_MESSAGE_ACTIONS).
+UNKNOWN_ACTION_LABELS = (
+    ("send_again", "Kirim ulang", "Pesan belum sampai ke pemohon? Kirim sekali lagi."),
+    ("confirm_sent", "Sudah terkirim", "Pemohon sudah menerima pesan ini?"),
+    ("give_up", "Hentikan", "Hentikan pesan ini? Saluran ini dicatat gagal."),
+)
+
+
+@routes.get("/queue", Permission.QUEUE)
+def queue_page(ctx: Context) -> flask.Response:
+    args = ctx.request.args
+    if args.get("code"):
+        try:
+            found = review.find_by_tracking_code(ctx.deps, args["code"])
+        except review.NotVisible:
+            text = "Tidak ada permohonan dengan kode ini di antrean operator."
+            return message(ctx, 404, "Tidak ditemukan", text)
+        return redirect(f"{BASE}/requests/{found.request_id}")
+    status = next(
+        (s for s in review.QUEUE_STATUSES if s.value == args.get("status")),
+        Status.AWAITING_OPERATOR,
+    )
+    only_late = args.get("sla") == "late"
+    hours = ctx.deps.office_hours
+    days = "Senin–Jumat" if (hours.first_day, hours.last_day) == (1, 5) else "hari kerja"
+    return render(
+        ctx,
+        "queue.html",
+        items=review.queue(ctx.deps, status, only_late=only_late),
+        status=status.value,
+        only_late=only_late,
+        tabs=review.QUEUE_STATUSES,
+        hours_text=f"{days} {hours.opens:%H.%M}–{hours.closes:%H.%M}",
+    )
+
+
+@routes.get("/messages/unknown", Permission.QUEUE)
+def unknown_messages_page(ctx: Context) -> flask.Response:
+    """Messages nobody knows the outcome of (a worker died while the provider had them): each
+    waits here until an operator checks and settles it on the request's page."""
+    return render(
+        ctx,
+        "unknown_messages.html",
+        rows=review.unknown_message_queue(ctx.deps),
+        tabs=review.QUEUE_STATUSES,
+    )
+
+
+@routes.get("/requests/<request_id>", Permission.VIEW_REQUEST, "/requests/{id}")
+def detail(ctx: Context) -> flask.Response:
+    try:
+        request = review.get_request(ctx.deps, ctx.params["request_id"])
+    except review.NotVisible:
+        return not_found(ctx)
+    return _detail(ctx, request)
+
+
+def _detail(
+    ctx: Context, request: RemissionRequest, status: int = 200, error: str | None = None
+) -> flask.Response:
+    role = ctx.operator.role
+    return render(
+        ctx,
+        "detail.html",
+        http_status=status,
+        error=error,
+        r=request,
+        clock=review.operator_clock(ctx.deps, request),
+        ktp_url=f"{BASE}/requests/{request.request_id}/ktp"
+        if request.ktp.verified_object_name
+        else None,
+        can_decide=allowed(role, Permission.DECIDE),
+        can_ask_ktp=allowed(role, Permission.ASK_CLEARER_KTP),
+        awaiting=request.status is Status.AWAITING_OPERATOR,
+        timeline=review.timeline(ctx.deps, request),
+        messages=review.request_messages(ctx.deps, request),
+        can_send_manually=allowed(role, Permission.ASK_CLEARER_KTP),
+        unknown_actions=UNKNOWN_ACTION_LABELS,
+    )
+
+
+@routes.get("/requests/<request_id>/ktp", Permission.VIEW_KTP, "/requests/{id}/ktp")
+def ktp(ctx: Context) -> flask.Response:
+    try:
+        url = review.ktp_view_url(ctx.deps, ctx.operator, ctx.params["request_id"])
+    except review.NotVisible:
+        return not_found(ctx)
+    return redirect(url)
+
+
+@routes.get("/requests/<request_id>/compose", Permission.DECIDE, "/requests/{id}/compose")
+def compose(ctx: Context) -> flask.Response:
+    try:
+        request = review.get_request(ctx.deps, ctx.params["request_id"])
+        candidate, text = review.composed_answer(
+            ctx.deps, request, ctx.request.args.get("candidate", "")
+        )
+    except review.NotVisible:
+        return not_found(ctx)
+    if request.status is not Status.AWAITING_OPERATOR:
+        return redirect(f"{BASE}/requests/{request.request_id}")
+    return render(ctx, "compose.html", r=request, c=candidate, answer=text)
+
+
+@routes.post("/requests/<request_id>/decide", Permission.ASK_CLEARER_KTP, "/requests/{id}/decide")
+def decide(ctx: Context) -> flask.Response:
+    form = ctx.request.form
+    try:
+        kind = DecisionKind(form.get("kind", ""))
+    except ValueError:
+        return invalid(ctx, "Jenis keputusan tidak dikenal.")
+    # Divpas may only ask for a clearer KTP; deciding found/not found is Operator Remisi's.
+    if kind is not DecisionKind.CLEARER_KTP and not allowed(ctx.operator.role, Permission.DECIDE):
+        return refused(ctx)
+    request_id = ctx.params["request_id"]
+    try:
+        review.decide(
+            ctx.deps,
+            ctx.operator,
+            request_id,
+            kind,
+            registration=form.get("candidate"),
+            answer_text=form.get("answer"),
+        )
+    except review.NotVisible:
+        return not_found(ctx)
+    except review.AlreadyDecided as already:
+        who = already.decision
+        text = (
+            f"Permohonan ini sudah diputuskan oleh {who.operator} ({DECISION_LABELS[who.kind]}) "
+            f"pada {office_time(who.at, ctx.deps.office_hours)}."
+            if who
+            else "Permohonan ini tidak lagi menunggu keputusan."
+        )
+        return _detail(ctx, review.get_request(ctx.deps, request_id), status=409, error=text)
+    except AnswerInvalid as problem:
+        request = review.get_request(ctx.deps, request_id)
+        candidate, _ = review.composed_answer(ctx.deps, request, form.get("candidate", ""))
+        return render(
+            ctx,
+            "compose.html",
+            http_status=400,
+            error=str(problem),
+            r=request,
+            c=candidate,
+            answer=form.get("answer", ""),
+        )
+    return redirect(f"{BASE}/requests/{request_id}?ok=decided")
+
+
+# --- messages to the requester ----------------------------------------------------------------
+
+
+@routes.post(
+    "/requests/<request_id>/messages/<message_id>/sent",
+    Permission.ASK_CLEARER_KTP,
+    "/requests/{id}/messages/no-such-message/sent",
+)
+def message_sent(ctx: Context) -> flask.Response:
+    """The manual WhatsApp fallback: the operator opened the link and sent the message."""
+    return _on_message(ctx, review.mark_message_sent)
+
+
+@routes.post(
+    "/requests/<request_id>/messages/<message_id>/settle",
+    Permission.ASK_CLEARER_KTP,
+    "/requests/{id}/messages/no-such-message/settle",
+)
+def message_settle(ctx: Context) -> flask.Response:
+    """Send again, confirm sent, or give up a message whose outcome is unknown (audited)."""
+    action = ctx.request.form.get("action", "")
+    return _on_message(ctx, lambda *ids: review.settle_unknown_message(*ids, action))
+
+
+def _on_message(ctx: Context, act) -> flask.Response:
+    """An operator's audited action on one of this request's messages; back to the request."""
+    request_id = ctx.params["request_id"]
+    try:
+        act(ctx.deps, ctx.operator, request_id, ctx.params["message_id"])
+    except review.NotVisible:
+        return not_found(ctx)
+    return redirect(f"{BASE}/requests/{request_id}")

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from shared.config import ConfigurationError, Settings
+from shared.config import ConfigurationError, SettingNotGiven, Settings
 from shared.service_layer.ports import Dependencies, SdpDirectory
 
 
@@ -56,23 +56,85 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class Container(Dependencies):
+    """The container of one function: reading a part made from a setting the function is not
+    given (its row of shared.config.FUNCTION_SETTINGS) raises, where a code path reads it, so a
+    row that lacks what its function's code reads fails in the tests instead of in the cloud."""
+
+    def __getattribute__(self, name: str):
+        refusal = object.__getattribute__(self, "__dict__").get("_refused", {}).get(name)
+        if refusal is not None:
+            raise SettingNotGiven(*refusal)
+        return object.__getattribute__(self, name)
+
+    def __repr__(self) -> str:
+        return f"Container(refused={sorted(self._refused)})"
+
+
 def bootstrap(
     settings: Settings, *, function: str | None = None, sdp: SdpDirectory | None = None
 ) -> Dependencies:
     """The one container of this instance. `function` is the function it serves (Cloud
     Functions' FUNCTION_TARGET): the parts only that function needs are required for it and
     built for it alone. Without one (the local gateway serving every function, a command),
-    every part whose settings are present is built."""
-    from google.cloud import storage
-
-    from shared.adapters.cloud_tasks_queue import CloudTasksQueue, emulator_client
+    every part whose settings are present is built. A part made from a setting `settings` does
+    not give is left out, and the container refuses it (see Container)."""
+    from shared.adapters.firestore_claims import FirestoreClaims
+    from shared.adapters.firestore_messages import FirestoreMessages
     from shared.adapters.firestore_repository import FirestoreRequestRepository
     from shared.adapters.firestore_store import FirestoreStore
     from shared.adapters.firestore_transactions import READ_TIMEOUT, TRANSACTION_DEADLINE
-    from shared.adapters.gcs_file_store import GcsFileStore
+    from shared.domain.sla import OfficeHours
 
     client = firestore_client(settings)
-    task_targets = {"sdp_lookup": settings.sdp_lookup_url, "dispatch": settings.dispatch_url}
+    clock = SystemClock()
+    makers = {
+        "files": lambda: _file_store(settings),
+        "tasks": lambda: _task_queue(settings),
+        "sdp": lambda: sdp if sdp is not None else _lazy_sdp_directory(settings),
+        "sdp_lookup_queue": lambda: settings.sdp_lookup_queue,
+        "upload_url_valid_for": lambda: settings.upload_url_valid_for,
+        "dispatch_queue": lambda: settings.dispatch_queue,
+        "relay_after": lambda: settings.outbox_relay_after,
+        "office_name": lambda: settings.office_name,
+        "site_url": lambda: settings.messaging("PUBLIC_SITE_URL"),
+        "max_attempts": lambda: settings.dispatch_max_attempts,
+        # Longer than a provider call can take (connect and read timeouts, with margin).
+        "send_lease": lambda: timedelta(seconds=2 * settings.provider_timeout + 10),
+        "operator_alert_email": lambda: settings.messaging("OPERATOR_ALERT_EMAIL") or None,
+        "office_hours": lambda: OfficeHours.parse(settings.office_hours),
+        "session_key": lambda: settings.operator_session_key.encode(),
+    }
+    parts, refused = {}, {}
+    for name, make in makers.items():
+        try:
+            parts[name] = make()
+        except SettingNotGiven as error:
+            refused[name] = (error.function, error.setting)
+    try:
+        parts.update(_notifiers(settings, function, clock))
+    except SettingNotGiven as error:
+        notifiers = ("email", "whatsapp", "email_templates")
+        refused.update(dict.fromkeys(notifiers, (error.function, error.setting)))
+
+    container = Container(
+        requests=FirestoreRequestRepository(client),
+        clock=clock,
+        store=FirestoreStore(client, TRANSACTION_DEADLINE, READ_TIMEOUT),
+        claims=FirestoreClaims(client),
+        messages=FirestoreMessages(client),
+        **_operator_parts(settings, function),
+        **parts,
+        **dict.fromkeys(refused),
+    )
+    container._refused = refused
+    return container
+
+
+def _file_store(settings: Settings):
+    from google.cloud import storage
+
+    from shared.adapters.gcs_file_store import GcsFileStore
 
     if settings.is_local:
         from google.auth.credentials import AnonymousCredentials
@@ -83,7 +145,7 @@ def bootstrap(
             credentials=AnonymousCredentials(),
             client_options={"api_endpoint": settings.storage_emulator_host},
         )
-        files = GcsFileStore(
+        return GcsFileStore(
             storage_client,
             settings.ktp_bucket,
             signing_credentials=service_account.Credentials.from_service_account_file(
@@ -91,70 +153,54 @@ def bootstrap(
             ),
             api_access_endpoint=settings.storage_public_url,
         )
-        tasks = CloudTasksQueue(
-            emulator_client(settings.tasks_emulator_host),
-            settings.project,
-            settings.region,
-            task_targets,
-        )
-    else:
-        import google.auth
-        from google.cloud import tasks_v2
+    import google.auth
 
-        credentials, _ = google.auth.default(
-            scopes=["https://www.googleapis.com/auth/cloud-platform"]
-        )
-        files = GcsFileStore(
-            storage.Client(project=settings.project),
-            settings.ktp_bucket,
-            signing_service_account=settings.signing_service_account,
-            token_credentials=credentials,
-        )
-        tasks = CloudTasksQueue(
-            tasks_v2.CloudTasksClient(),
-            settings.project,
-            settings.region,
-            task_targets,
-            oidc_service_account=settings.tasks_service_account,
-        )
-
-    if sdp is None:
-        sdp = LazySdpDirectory(lambda: _sdp_directory(settings))
-
-    from shared.adapters.firestore_claims import FirestoreClaims
-    from shared.adapters.firestore_messages import FirestoreMessages
-    from shared.domain.sla import OfficeHours
-
-    clock = SystemClock()
-    return Dependencies(
-        requests=FirestoreRequestRepository(client),
-        files=files,
-        tasks=tasks,
-        sdp=sdp,
-        clock=clock,
-        sdp_lookup_queue=settings.sdp_lookup_queue,
-        upload_url_valid_for=settings.upload_url_valid_for,
-        dispatch_queue=settings.dispatch_queue,
-        store=FirestoreStore(client, TRANSACTION_DEADLINE, READ_TIMEOUT),
-        relay_after=settings.outbox_relay_after,
-        claims=FirestoreClaims(client),
-        office_name=settings.office_name,
-        messages=FirestoreMessages(client),
-        site_url=settings.messaging("PUBLIC_SITE_URL"),
-        max_attempts=settings.dispatch_max_attempts,
-        # Longer than a provider call can take (connect and read timeouts, with margin).
-        send_lease=timedelta(seconds=2 * settings.provider_timeout + 10),
-        operator_alert_email=settings.messaging("OPERATOR_ALERT_EMAIL") or None,
-        office_hours=OfficeHours.parse(settings.office_hours),
-        **_operator_parts(settings, function),
-        **_notifiers(settings, function, clock),
+    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    return GcsFileStore(
+        storage.Client(project=settings.project),
+        settings.ktp_bucket,
+        signing_service_account=settings.signing_service_account,
+        token_credentials=credentials,
     )
 
 
-def _sdp_directory(settings: Settings) -> SdpDirectory:
+def _task_queue(settings: Settings):
+    from shared.adapters.cloud_tasks_queue import CloudTasksQueue, emulator_client
+
+    region = settings.region
+    # Only the targets this function owes tasks to (the outbox names the target).
+    targets = {
+        target: url()
+        for target, name, url in (
+            ("sdp_lookup", "SDP_LOOKUP_URL", lambda: settings.sdp_lookup_url),
+            ("dispatch", "DISPATCH_URL", lambda: settings.dispatch_url),
+        )
+        if settings.gives(name)
+    }
+    if settings.is_local:
+        return CloudTasksQueue(
+            emulator_client(settings.tasks_emulator_host), settings.project, region, targets
+        )
+    from google.cloud import tasks_v2
+
+    return CloudTasksQueue(
+        tasks_v2.CloudTasksClient(),
+        settings.project,
+        region,
+        targets,
+        oidc_service_account=settings.tasks_service_account,
+    )
+
+
+def _lazy_sdp_directory(settings: Settings) -> LazySdpDirectory:
+    values = dict(settings.sdp)
+    return LazySdpDirectory(lambda: _sdp_directory(values))
+
+
+def _sdp_directory(values: dict[str, str]) -> SdpDirectory:
     from shared.sdp_directory.factory import directory_from_env
 
-    return directory_from_env(dict(settings.sdp))
+    return directory_from_env(values)
 
 
 @functools.cache
@@ -171,10 +217,11 @@ def caller_verifier(settings: Settings, target: str):
         if settings.is_local:
             return local_scheduler_verifier()
         return oidc_task_verifier(settings.sweep_url, settings.scheduler_service_account)
+    # Only the target's own settings are read: each task target is given its queue alone.
     queue, url = {
-        "sdp_lookup": (settings.sdp_lookup_queue, settings.sdp_lookup_url),
-        "dispatch": (settings.dispatch_queue, settings.dispatch_url),
-    }[target]
+        "sdp_lookup": lambda: (settings.sdp_lookup_queue, settings.sdp_lookup_url),
+        "dispatch": lambda: (settings.dispatch_queue, settings.dispatch_url),
+    }[target]()
     if settings.is_local:
         return local_task_verifier(queue)
     return oidc_task_verifier(url, settings.tasks_service_account)
@@ -231,7 +278,6 @@ def _operator_parts(settings: Settings, function: str | None) -> dict:
         sessions=FirestoreSessions(client),
         audit=FirestoreAudit(client),
         hasher=Argon2Hasher(),
-        session_key=settings.operator_session_key.encode(),
         archive=FirestoreRequestArchive(client),
         template_store=FirestoreTemplates(client),
     )

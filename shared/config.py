@@ -4,6 +4,12 @@
 `REMISI_MODE=cloud` runs on Google Cloud. There is no default: a deployment that forgot the
 mode, or a cloud deployment missing a setting, fails at start with the names that are missing,
 instead of quietly falling back to local behaviour.
+
+Each function reads only its row of `FUNCTION_SETTINGS` (Cloud Functions names it in
+FUNCTION_TARGET; the local gateway does the same): a cloud start needs that row's required
+settings and no others, and reading any other setting raises `SettingNotGiven`, so a code path
+that needs a setting its row lacks fails in the tests, not quietly in the cloud. Without
+FUNCTION_TARGET (commands, tests) every setting is read.
 """
 
 from __future__ import annotations
@@ -19,6 +25,17 @@ CLOUD = "cloud"
 
 class ConfigurationError(RuntimeError):
     pass
+
+
+class SettingNotGiven(ConfigurationError):
+    """A function read a setting outside its row of FUNCTION_SETTINGS."""
+
+    def __init__(self, function: str | None, setting: str):
+        self.function, self.setting = function, setting
+        super().__init__(
+            f"{function} is not given {setting}: add it to the {function} row of "
+            "shared.config.FUNCTION_SETTINGS (infra/ then gives it; tests/infra checks)"
+        )
 
 
 @dataclass(frozen=True)
@@ -87,7 +104,7 @@ SETTINGS: tuple[Setting, ...] = (
         "UPLOAD_URL_MINUTES",
         "validity of a signed upload URL",
         cloud_required=False,
-        local_default="15",
+        default="15",
     ),
     # Local mode only: the emulators and the local signing key.
     Setting("FIRESTORE_EMULATOR_HOST", "Firestore emulator host:port", cloud_required=False),
@@ -262,20 +279,124 @@ LOCAL_ONLY = (
 )
 LOCAL_REQUIRED = LOCAL_ONLY[:5]
 
+# --- who reads what ---------------------------------------------------------------------------
+# Groups of settings that parts of the container (shared.bootstrap) are made from.
 
-@dataclass(frozen=True)
+# Every function: the mode, and the project its Firestore client works in.
+_FIRESTORE = ("REMISI_MODE", "GOOGLE_CLOUD_PROJECT")
+# The KTP bucket's file store, made with the account that signs its URLs (only submit, reupload
+# and the operator page sign, and only they may sign as that account).
+_KTP_FILES = ("KTP_BUCKET", "SIGNING_SERVICE_ACCOUNT")
+_UPLOAD_URLS = ("UPLOAD_URL_MINUTES",)
+# Owing tasks: the outbox's wait, the queues' region, the OIDC identity every task carries.
+_TASKS = ("OUTBOX_RELAY_AFTER_SECONDS", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT")
+# A queue and its target's URL (the task's URL and the target's OIDC audience).
+_LOOKUP_QUEUE = ("SDP_LOOKUP_QUEUE", "SDP_LOOKUP_URL")
+_DISPATCH_QUEUE = ("DISPATCH_QUEUE", "DISPATCH_URL")
+# Settling a message: both channels failed -> a notice to this address, if set.
+_SETTLING = _TASKS + _DISPATCH_QUEUE + ("OPERATOR_ALERT_EMAIL",)
+_SDP = (
+    "SDP_SOURCE",
+    "SDP_BUCKET",
+    "SDP_SERVICE_URL",
+    "SDP_SERVICE_CREDENTIAL",
+    "SDP_RELOAD_SECONDS",
+)
+
+# One row per entry point of functions/main.py: the settings its code path reads. Local-only
+# settings (the emulators) are read by every function in local mode and refused in the cloud.
+FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
+    "submit": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS,
+    "ktp_uploaded": _FIRESTORE + _KTP_FILES + _TASKS + _LOOKUP_QUEUE + _DISPATCH_QUEUE,
+    # Checks that the caller is the lookup queue's task; owes nothing.
+    "sdp_lookup": _FIRESTORE + _SDP + _LOOKUP_QUEUE + ("TASKS_SERVICE_ACCOUNT",),
+    "status": _FIRESTORE,
+    "reupload": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS,
+    # Relays both queues, reconciles uploads as ktp_uploaded would; accepts only the scheduler.
+    "sweep": _FIRESTORE
+    + _KTP_FILES
+    + _TASKS
+    + _LOOKUP_QUEUE
+    + _DISPATCH_QUEUE
+    + ("SWEEP_URL", "SCHEDULER_SERVICE_ACCOUNT"),
+    "operator": _FIRESTORE
+    + _KTP_FILES
+    + _SETTLING
+    + ("OFFICE_NAME", "SLA_WORKING_HOURS", "OPERATOR_SESSION_KEY"),
+    "dispatch": _FIRESTORE
+    + _SETTLING
+    + (
+        "DISPATCH_MAX_ATTEMPTS",
+        "OFFICE_NAME",
+        "PUBLIC_SITE_URL",
+        "EMAIL_FROM",
+        "SENDGRID_API_KEY",
+        "SENDGRID_API_HOST",
+        "WHATSAPP_PHONE_NUMBER_ID",
+        "WHATSAPP_TOKEN",
+        "WHATSAPP_API_BASE",
+        "WHATSAPP_API_VERSION",
+        "PROVIDER_TIMEOUT_SECONDS",
+        "TEMPLATE_CACHE_SECONDS",
+    ),
+    "sendgrid_events": _FIRESTORE + _SETTLING + ("SENDGRID_WEBHOOK_PUBLIC_KEY",),
+    "whatsapp_webhook": _FIRESTORE + _SETTLING + ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"),
+}
+
+# The Settings field each setting is read into (the others are in `sdp` or `messaging`).
+_FIELDS = {
+    "project": "GOOGLE_CLOUD_PROJECT",
+    "region": "REMISI_REGION",
+    "ktp_bucket": "KTP_BUCKET",
+    "sdp_lookup_queue": "SDP_LOOKUP_QUEUE",
+    "sdp_lookup_url": "SDP_LOOKUP_URL",
+    "tasks_service_account": "TASKS_SERVICE_ACCOUNT",
+    "sweep_url": "SWEEP_URL",
+    "scheduler_service_account": "SCHEDULER_SERVICE_ACCOUNT",
+    "signing_service_account": "SIGNING_SERVICE_ACCOUNT",
+    "upload_url_valid_for": "UPLOAD_URL_MINUTES",
+    "sdp": "SDP_SOURCE",
+    "office_name": "OFFICE_NAME",
+    "office_hours": "SLA_WORKING_HOURS",
+    "operator_session_key": "OPERATOR_SESSION_KEY",
+    "dispatch_queue": "DISPATCH_QUEUE",
+    "dispatch_url": "DISPATCH_URL",
+    "outbox_relay_after": "OUTBOX_RELAY_AFTER_SECONDS",
+    "dispatch_max_attempts": "DISPATCH_MAX_ATTEMPTS",
+    "provider_timeout": "PROVIDER_TIMEOUT_SECONDS",
+    "template_cache_for": "TEMPLATE_CACHE_SECONDS",
+}
+
+
+def settings_of(function: str | None) -> frozenset[str]:
+    """What one function reads: its row, the mode, and (local mode only) the emulators.
+    None: every setting (commands, tests, an instance serving every function)."""
+    if function is None:
+        return frozenset(s.env for s in SETTINGS)
+    if function not in FUNCTION_SETTINGS:
+        raise ConfigurationError(
+            f"FUNCTION_TARGET={function!r} has no row in shared.config.FUNCTION_SETTINGS"
+        )
+    return frozenset(("REMISI_MODE", *FUNCTION_SETTINGS[function], *LOCAL_ONLY))
+
+
+# Identity, not field-by-field equality: a field outside the function's row may not be read.
+@dataclass(frozen=True, eq=False, repr=False)
 class Settings:
     mode: str
-    project: str
-    region: str
-    ktp_bucket: str
-    sdp_lookup_queue: str
-    sdp_lookup_url: str
-    tasks_service_account: str
-    sweep_url: str
-    scheduler_service_account: str
-    signing_service_account: str
-    upload_url_valid_for: timedelta
+    # The function this instance serves (FUNCTION_TARGET) and the settings it may read.
+    function: str | None = None
+    given: frozenset[str] = frozenset(s.env for s in SETTINGS)
+    project: str = ""
+    region: str = ""
+    ktp_bucket: str = ""
+    sdp_lookup_queue: str = ""
+    sdp_lookup_url: str = ""
+    tasks_service_account: str = ""
+    sweep_url: str = ""
+    scheduler_service_account: str = ""
+    signing_service_account: str = ""
+    upload_url_valid_for: timedelta = timedelta(minutes=15)
     firestore_emulator_host: str | None = None
     storage_emulator_host: str | None = None
     tasks_emulator_host: str | None = None
@@ -297,7 +418,22 @@ class Settings:
     # The MESSAGING_SETTINGS values that are set (see messaging()).
     messaging_values: tuple[tuple[str, str], ...] = ()
 
+    def __getattribute__(self, name: str):
+        setting = _FIELDS.get(name)
+        if setting is not None and setting not in object.__getattribute__(self, "given"):
+            raise SettingNotGiven(object.__getattribute__(self, "function"), setting)
+        return object.__getattribute__(self, name)
+
+    def __repr__(self) -> str:  # never the values: some are secrets
+        return f"Settings(mode={self.mode!r}, function={self.function!r})"
+
+    def gives(self, name: str) -> bool:
+        """Whether this function reads setting `name` (its row of FUNCTION_SETTINGS)."""
+        return name in self.given
+
     def messaging(self, name: str, default: str = "") -> str:
+        if name not in self.given:
+            raise SettingNotGiven(self.function, name)
         return dict(self.messaging_values).get(name) or default
 
     @property
@@ -312,10 +448,16 @@ class Settings:
             raise ConfigurationError(
                 f"REMISI_MODE must be '{LOCAL}' or '{CLOUD}', got {mode or 'nothing'!r}"
             )
+        function = env.get("FUNCTION_TARGET") or None
+        given = settings_of(function)
 
+        # Only the function's own settings are read: one it is not given stays unread even
+        # where the environment has it, as in the cloud, where infra/ sets only its row.
         values: dict[str, str] = {}
         missing = []
         for setting in SETTINGS:
+            if setting.env not in given:
+                continue
             value = env.get(setting.env, "")
             if not value and mode == LOCAL and setting.local_default is not None:
                 value = setting.local_default
@@ -328,7 +470,8 @@ class Settings:
                 missing.append(setting.env)
             values[setting.env] = value
         if missing:
-            raise ConfigurationError(f"{mode} mode is missing settings: {', '.join(missing)}")
+            who = f" ({function})" if function else ""
+            raise ConfigurationError(f"{mode} mode{who} is missing settings: {', '.join(missing)}")
         if mode == CLOUD:
             stray = [name for name in LOCAL_ONLY if env.get(name)]
             if stray:
@@ -336,68 +479,62 @@ class Settings:
                     f"cloud mode refuses local-only settings: {', '.join(stray)}"
                 )
 
-        sdp_source = values["SDP_SOURCE"]
-        allowed_sources = CLOUD_SDP_SOURCES if mode == CLOUD else tuple(SDP_SOURCE_NEEDS)
-        if sdp_source not in allowed_sources:
-            # Never synthetic or on-disk data in the cloud: that would answer families with
-            # invented prisoners.
-            raise ConfigurationError(
-                f"SDP_SOURCE must be one of {', '.join(allowed_sources)} in {mode} mode"
-            )
-        missing = [name for name in SDP_SOURCE_NEEDS[sdp_source] if not values[name]]
-        if missing:
-            raise ConfigurationError(
-                f"SDP_SOURCE={sdp_source} is missing settings: {', '.join(missing)}"
-            )
-
-        relay_after = values["OUTBOX_RELAY_AFTER_SECONDS"]
-        if not relay_after.isdigit() or not 1 <= int(relay_after) <= 3600:
-            raise ConfigurationError("OUTBOX_RELAY_AFTER_SECONDS must be a whole number, 1-3600")
-        for name, top in (
-            ("DISPATCH_MAX_ATTEMPTS", 100),
-            ("TEMPLATE_CACHE_SECONDS", 3600),
-            ("PROVIDER_TIMEOUT_SECONDS", 120),
+        if "SDP_SOURCE" in values:
+            _check_sdp_source(mode, values)
+        for name, low, top in (
+            ("OUTBOX_RELAY_AFTER_SECONDS", 1, 3600),
+            ("DISPATCH_MAX_ATTEMPTS", 1, 100),
+            ("TEMPLATE_CACHE_SECONDS", 0, 3600),
+            ("PROVIDER_TIMEOUT_SECONDS", 0, 120),
+            ("UPLOAD_URL_MINUTES", 1, 60),
         ):
-            if not values[name].isdigit() or not 0 <= int(values[name]) <= top:
-                raise ConfigurationError(f"{name} must be a whole number from 0 to {top}")
-        if int(values["DISPATCH_MAX_ATTEMPTS"]) < 1:
-            raise ConfigurationError("DISPATCH_MAX_ATTEMPTS must be a positive whole number")
+            if name in values and not (values[name].isdigit() and low <= int(values[name]) <= top):
+                raise ConfigurationError(f"{name} must be a whole number from {low} to {top}")
 
-        minutes = values["UPLOAD_URL_MINUTES"] or "15"
-        if not minutes.isdigit() or not 1 <= int(minutes) <= 60:
-            raise ConfigurationError("UPLOAD_URL_MINUTES must be a whole number from 1 to 60")
-
+        read = {
+            "OFFICE_NAME": str,
+            "SLA_WORKING_HOURS": _office_hours,
+            "OPERATOR_SESSION_KEY": str,
+            "UPLOAD_URL_MINUTES": lambda v: timedelta(minutes=int(v)),
+            "OUTBOX_RELAY_AFTER_SECONDS": lambda v: timedelta(seconds=int(v)),
+            "DISPATCH_MAX_ATTEMPTS": int,
+            "PROVIDER_TIMEOUT_SECONDS": float,
+            "TEMPLATE_CACHE_SECONDS": lambda v: timedelta(seconds=int(v)),
+        }
+        fields = {
+            field: read.get(name, str)(values[name])
+            for field, name in _FIELDS.items()
+            if name in values and field != "sdp"
+        }
         return cls(
             mode=mode,
-            project=values["GOOGLE_CLOUD_PROJECT"],
-            region=values["REMISI_REGION"],
-            ktp_bucket=values["KTP_BUCKET"],
-            sdp_lookup_queue=values["SDP_LOOKUP_QUEUE"],
-            sdp_lookup_url=values["SDP_LOOKUP_URL"],
-            tasks_service_account=values["TASKS_SERVICE_ACCOUNT"],
-            sweep_url=values["SWEEP_URL"],
-            scheduler_service_account=values["SCHEDULER_SERVICE_ACCOUNT"],
-            signing_service_account=values["SIGNING_SERVICE_ACCOUNT"],
-            upload_url_valid_for=timedelta(minutes=int(minutes)),
+            function=function,
+            given=given,
             firestore_emulator_host=values["FIRESTORE_EMULATOR_HOST"] or None,
             storage_emulator_host=values["STORAGE_EMULATOR_HOST"] or None,
             tasks_emulator_host=values["CLOUD_TASKS_EMULATOR_HOST"] or None,
             storage_public_url=values["STORAGE_PUBLIC_URL"] or None,
             local_signing_key_file=values["LOCAL_SIGNING_KEY_FILE"] or None,
-            sdp=tuple((name, values[name]) for name in SDP_DIRECTORY_SETTINGS if values[name]),
-            office_name=values["OFFICE_NAME"],
-            office_hours=_office_hours(values["SLA_WORKING_HOURS"]),
-            operator_session_key=values["OPERATOR_SESSION_KEY"],
+            sdp=tuple((n, values[n]) for n in SDP_DIRECTORY_SETTINGS if values.get(n)),
             operator_cookie_secure=values["OPERATOR_COOKIE_INSECURE"] != "1",
-            dispatch_queue=values["DISPATCH_QUEUE"],
-            dispatch_url=values["DISPATCH_URL"],
-            outbox_relay_after=timedelta(seconds=int(relay_after)),
-            dispatch_max_attempts=int(values["DISPATCH_MAX_ATTEMPTS"]),
-            provider_timeout=float(values["PROVIDER_TIMEOUT_SECONDS"]),
-            template_cache_for=timedelta(seconds=int(values["TEMPLATE_CACHE_SECONDS"])),
-            messaging_values=tuple(
-                (name, values[name]) for name in MESSAGING_SETTINGS if values[name]
-            ),
+            messaging_values=tuple((n, values[n]) for n in MESSAGING_SETTINGS if values.get(n)),
+            **fields,
+        )
+
+
+def _check_sdp_source(mode: str, values: dict[str, str]) -> None:
+    sdp_source = values["SDP_SOURCE"]
+    allowed_sources = CLOUD_SDP_SOURCES if mode == CLOUD else tuple(SDP_SOURCE_NEEDS)
+    if sdp_source not in allowed_sources:
+        # Never synthetic or on-disk data in the cloud: that would answer families with
+        # invented prisoners.
+        raise ConfigurationError(
+            f"SDP_SOURCE must be one of {', '.join(allowed_sources)} in {mode} mode"
+        )
+    missing = [name for name in SDP_SOURCE_NEEDS[sdp_source] if not values[name]]
+    if missing:
+        raise ConfigurationError(
+            f"SDP_SOURCE={sdp_source} is missing settings: {', '.join(missing)}"
         )
 
 

@@ -285,6 +285,9 @@ class MessageStore(Protocol):
 
     def find_by_provider_id(self, provider_message_id: str) -> Message | None: ...
 
+    def in_state(self, state: MessageState, limit: int = 200) -> list[Message]:
+        """Messages in one state, oldest change first (the operators' "unknown" tab)."""
+
 
 # --- operators ---------------------------------------------------------------------------
 

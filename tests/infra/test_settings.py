@@ -1,17 +1,31 @@
-"""Every setting the code reads at start reaches every function, with the right value, and no
-local-only setting reaches any function (the code refuses to start in either case)."""
+"""Each function gets the settings its code reads and no others (shared.config.FUNCTION_SETTINGS,
+which the code enforces: a function reads only its row), starts with exactly what infra gives
+it, and no local-only setting reaches any function (the code refuses to start in either case).
+Secrets too: a function's account may read only the secrets that fill settings of its row."""
 
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
-from shared.config import LOCAL_ONLY, SETTINGS
-from tests.infra.tf import ROOT, environment_of, functions, ref, stack
+from shared.bootstrap import bootstrap, caller_verifier
+from shared.config import FUNCTION_SETTINGS, LOCAL_ONLY, SETTINGS, Settings
+from tests.infra.test_iam import granted
+from tests.infra.tf import ROOT, environment_of, functions, ref, resolve, stack
+from tests.samples import fake_service_account_key
 
-CLOUD_REQUIRED = [s.env for s in SETTINGS if s.cloud_required]
 KNOWN = {s.env for s in SETTINGS}
+
+
+def given(function: dict) -> dict[str, str]:
+    """Every setting infra gives one function: its environment, then its secrets' ids."""
+    secrets = resolve(stack(), function.get("secrets", {}))
+    assert isinstance(secrets, dict), "secrets must be a literal map"
+    overlap = set(environment_of(function)) & set(secrets)
+    assert not overlap, f"{sorted(overlap)} both plain and secret"
+    return {**environment_of(function), **{k: f"secret:{v}" for k, v in secrets.items()}}
 
 
 def entry_points_in_main() -> set[str]:
@@ -39,12 +53,84 @@ def test_every_entry_point_is_deployed_as_a_function():
     assert deployed == entry_points_in_main()
 
 
-@pytest.mark.parametrize("setting", CLOUD_REQUIRED)
-def test_every_cloud_required_setting_reaches_every_function(setting):
+def test_each_function_gets_only_settings_its_code_reads():
     assert functions(), "no function modules found"
-    for name, module in functions().items():
-        value = environment_of(module).get(setting)
-        assert value not in (None, ""), f"{name} lacks {setting}: the code refuses to start"
+    for name, function in functions().items():
+        extra = set(given(function)) - set(FUNCTION_SETTINGS[name])
+        assert not extra, f"{name} is given {sorted(extra)}, which its code does not read"
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_SETTINGS))
+def test_each_function_gets_the_required_settings_of_its_row(name):
+    required = [s.env for s in SETTINGS if s.cloud_required and s.env in FUNCTION_SETTINGS[name]]
+    settings = given(functions()[name])
+    lacking = [s for s in required if settings.get(s) in (None, "")]
+    assert not lacking, f"{name} lacks {lacking}: the code refuses to start"
+
+
+def test_a_setting_infra_gives_reaches_every_function_that_reads_it():
+    # Otherwise a function runs with the default where another runs with the configured
+    # value (as OPERATOR_ALERT_EMAIL once reached dispatch but not the webhooks, which settle
+    # messages too).
+    by_function = {name: given(function) for name, function in functions().items()}
+    values: dict[str, set[str]] = {}
+    for settings in by_function.values():
+        for setting, value in settings.items():
+            values.setdefault(setting, set()).add(value)
+    for setting in values:
+        readers = {name for name, row in FUNCTION_SETTINGS.items() if setting in row}
+        lacking = sorted(n for n in readers if setting not in by_function[n])
+        assert not lacking, f"{setting} is given, but not to {lacking}, which read it"
+    # One value each, but the signer: the operator page signs its KTP read URLs as itself.
+    assert {k for k, v in values.items() if len(v) > 1} == {"SIGNING_SERVICE_ACCOUNT"}
+
+
+def offline(value: str) -> str:
+    """A Terraform value as a plausible literal: every reference becomes `x`."""
+    return re.sub(r"\$\{[^}]*\}", "x", value)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_SETTINGS))
+def test_each_function_starts_with_exactly_what_infra_gives_it(name, tmp_path, monkeypatch):
+    # The cold start on Cloud Functions: the settings, the container, the caller check. Clients
+    # are made, never called (a key that grants nothing). A secret is a long random value.
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(fake_service_account_key(tmp_path)))
+    env = {
+        setting: "s" * 48 if value.startswith("secret:") else offline(value)
+        for setting, value in given(functions()[name]).items()
+    }
+    settings = Settings.from_env({**env, "FUNCTION_TARGET": name})
+    bootstrap(settings, function=name)
+    if name in ("sdp_lookup", "dispatch", "sweep"):
+        caller_verifier(settings, name)
+
+
+def secret_readers() -> dict[str, set[tuple[str, str]]]:
+    """Secret -> the (function, setting) pairs it fills, from the functions' `secrets` maps."""
+    readers: dict[str, set[tuple[str, str]]] = {}
+    for name, function in functions().items():
+        for setting, secret in resolve(stack(), function.get("secrets", {})).items():
+            readers.setdefault(secret, set()).add((name, setting))
+    return readers
+
+
+def test_each_secret_is_readable_exactly_by_the_functions_that_read_its_setting():
+    declared = {
+        f'${{google_secret_manager_secret.this["{key}"].secret_id}}'
+        for key in stack().locals["secrets"]
+    }
+    readers = secret_readers()
+    assert set(readers) == declared, "a secret nobody reads, or one that is not declared"
+    for secret, pairs in readers.items():
+        (setting,) = {s for _, s in pairs}  # one secret fills one setting
+        wanted = {name for name, row in FUNCTION_SETTINGS.items() if setting in row}
+        assert {name for name, _ in pairs} == wanted, secret
+    # And IAM grants secretAccessor for exactly those (the function module's accessor, and
+    # nothing project-wide).
+    accessors = {(who, on) for who, role, on in granted() if role.endswith("secretAccessor")}
+    assert accessors == {
+        (name, f"secret:{secret}") for secret, pairs in readers.items() for name, _ in pairs
+    }
 
 
 def test_no_local_only_setting_reaches_a_function():
@@ -56,8 +142,11 @@ def test_no_local_only_setting_reaches_a_function():
 
 def test_functions_only_get_settings_the_code_knows():
     # A typo ("KTP_BUCKT") would leave the real setting missing; a removed setting lingers.
+    config = stack()
+    unknown = set(config.locals["function_environment"]) - KNOWN
+    assert not unknown, f"function_environment sets {sorted(unknown)}, which the code does not read"
     for name, module in functions().items():
-        unknown = set(environment_of(module)) - KNOWN
+        unknown = set(given(module)) - KNOWN
         assert not unknown, f"{name} sets {sorted(unknown)}, which shared.config does not read"
 
 
@@ -68,25 +157,30 @@ def test_every_function_runs_in_cloud_mode():
 
 def test_settings_point_at_the_declared_resources():
     config = stack()
+    expected = {
+        "GOOGLE_CLOUD_PROJECT": "${var.project_id}",
+        "REMISI_REGION": "${var.region}",
+        "KTP_BUCKET": "${module.ktp_bucket.name}",
+        "SDP_LOOKUP_QUEUE": "${module.sdp_lookup_queue.name}",
+        "SDP_LOOKUP_URL": "${local.sdp_lookup_url}",
+        "DISPATCH_QUEUE": "${module.dispatch_queue.name}",
+        "DISPATCH_URL": "${local.dispatch_url}",
+        "TASKS_SERVICE_ACCOUNT": '${google_service_account.this["tasks_invoker"].email}',
+        # Real, imported SDP data in the cloud; the code refuses demo data there.
+        "SDP_SOURCE": "gcs",
+        "SDP_BUCKET": "${google_storage_bucket.sdp_snapshots.name}",
+    }
     for name, module in functions().items():
         env = environment_of(module)
-        assert env["GOOGLE_CLOUD_PROJECT"] == "${var.project_id}", name
-        assert env["REMISI_REGION"] == "${var.region}", name
-        assert env["KTP_BUCKET"] == "${module.ktp_bucket.name}", name
-        assert env["SDP_LOOKUP_QUEUE"] == "${module.sdp_lookup_queue.name}", name
-        assert (
-            env["TASKS_SERVICE_ACCOUNT"] == '${google_service_account.this["tasks_invoker"].email}'
-        )
-
-        # Submit signs uploads and the operator page KTP reads, each as itself; every function
-        # carries the setting because the code requires it.
-        signer = "operator" if name == "operator" else "submit"
-        assert env["SIGNING_SERVICE_ACCOUNT"] == functions()[signer]["service_account_email"]
-        assert env["SDP_LOOKUP_URL"] == "${local.sdp_lookup_url}", name
-        # Real, imported SDP data in the cloud; the code refuses demo data there.
-        assert env["SDP_SOURCE"] == "gcs", name
-        assert env["SDP_BUCKET"] == "${google_storage_bucket.sdp_snapshots.name}", name
-    for key in ("ktp_bucket", "sdp_lookup_queue"):
+        for setting, value in expected.items():
+            assert env.get(setting, value) == value, (name, setting)
+        # Submit signs uploads (reupload as submit, whose grant the PUT uses) and the operator
+        # page its KTP reads, each as itself.
+        if "SIGNING_SERVICE_ACCOUNT" in env:
+            signer = "operator" if name == "operator" else "submit"
+            assert env["SIGNING_SERVICE_ACCOUNT"] == functions()[signer]["service_account_email"]
+    assert "SDP_BUCKET" in environment_of(functions()["sdp_lookup"])
+    for key in ("ktp_bucket", "sdp_lookup_queue", "dispatch_queue"):
         assert key in config.modules
 
 

@@ -114,7 +114,8 @@ def resolve(config: Config, value):
 def instances(config: Config, module_name: str) -> dict[str, dict]:
     """Each instance of a `for_each` module call as the module receives it: the call's arguments
     with `each.key` and `each.value.X` filled in from the table row. An input the row leaves out
-    (`try(each.value.X, null)`) is absent, so the module's default applies."""
+    (`try(each.value.X, null)`) is absent, so the module's default applies; a map picked by the
+    row's list of names (`{ for k in each.value.X : k => local.M[k] }`) is that part of the map."""
     call = config.module(module_name)
     table = resolve(config, attr(call, "for_each"))
     assert isinstance(table, dict), f"module.{module_name}: for_each must name a table"
@@ -125,9 +126,16 @@ def instances(config: Config, module_name: str) -> dict[str, dict]:
             if argument in ("source", "for_each", "depends_on") or argument.startswith("__"):
                 continue
             optional = _OPTIONAL.fullmatch(value) if isinstance(value, str) else None
+            picked = _PICKED.fullmatch(value) if isinstance(value, str) else None
             if optional:
                 if optional[1] in row:
                     inputs[argument] = row[optional[1]]
+            elif picked:
+                # `{ for k in each.value.F : k => local.M[k] }`: the row's names out of a map
+                # (an unknown name fails, as Terraform would).
+                names, source = row[picked[2]], config.locals[picked[3]]
+                assert isinstance(names, list) and set(names) <= set(source), (key, argument)
+                inputs[argument] = {name: source[name] for name in names}
             elif value == "${each.key}":
                 inputs[argument] = key
             elif value == '${replace(each.key, "_", "-")}':
@@ -143,6 +151,7 @@ def instances(config: Config, module_name: str) -> dict[str, dict]:
 
 
 _OPTIONAL = re.compile(r"\$\{try\(each\.value\.(\w+), null\)\}")
+_PICKED = re.compile(r"\$\{\{for (\w+) in each\.value\.(\w+) : \1 => local\.(\w+)\[\1\]\}\}")
 
 
 def functions() -> dict[str, dict]:

@@ -3,6 +3,11 @@
 # cloud_function module's inputs; a row leaves out those whose module default fits (a field the
 # call below does not pass fails tests/infra/test_values.py, as Terraform would ignore it). A
 # new function is one more row (and its account).
+#
+# `settings` names what the function reads of local.function_environment (main.tf), `secrets`
+# what it reads from Secret Manager (its account may read those secrets and no others): only
+# settings of its row in shared.config.FUNCTION_SETTINGS, and every setting of that row that
+# infra gives any function (tests/infra/test_settings.py).
 
 locals {
   invoked_by_tasks = ["serviceAccount:${google_service_account.this["tasks_invoker"].email}"]
@@ -10,12 +15,17 @@ locals {
   functions = {
     submit = {
       description   = "POST /api/submit: the form; answers with the tracking code and a signed upload URL."
+      settings      = ["REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "KTP_BUCKET", "SIGNING_SERVICE_ACCOUNT", "UPLOAD_URL_MINUTES"]
       public        = true
       max_instances = var.submit_max_instances
     }
 
     ktp_uploaded = {
-      description     = "Storage finalize on the KTP bucket: checks the file, queues the SDP lookup."
+      description = "Storage finalize on the KTP bucket: checks the file, queues the SDP lookup."
+      settings = [
+        "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "KTP_BUCKET", "SIGNING_SERVICE_ACCOUNT", "REMISI_REGION",
+        "TASKS_SERVICE_ACCOUNT", "SDP_LOOKUP_QUEUE", "SDP_LOOKUP_URL", "DISPATCH_QUEUE", "DISPATCH_URL",
+      ]
       invoker_members = ["serviceAccount:${google_service_account.this["ktp_trigger"].email}"]
       memory          = "512Mi"
       cpu             = "0.333"
@@ -28,7 +38,11 @@ locals {
     }
 
     sdp_lookup = {
-      description     = "Cloud Tasks target: ranks SDP candidates. Only tasks-invoker may call it."
+      description = "Cloud Tasks target: ranks SDP candidates. Only tasks-invoker may call it."
+      settings = [
+        "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "SDP_SOURCE", "SDP_BUCKET", "SDP_LOOKUP_QUEUE", "SDP_LOOKUP_URL",
+        "TASKS_SERVICE_ACCOUNT",
+      ]
       invoker_members = local.invoked_by_tasks
       expected_url    = local.sdp_lookup_url
       memory          = "1Gi"
@@ -40,6 +54,7 @@ locals {
     # and its Cloud Armor rule; counts lookups per client in Firestore too.
     status = {
       description   = "POST /api/status: where a request stands, for its tracking code plus phone or email."
+      settings      = ["REMISI_MODE", "GOOGLE_CLOUD_PROJECT"]
       public        = true
       max_instances = var.submit_max_instances
     }
@@ -48,12 +63,18 @@ locals {
     # submit account, whose objectCreator grant the browser's PUT uses.
     reupload = {
       description   = "POST /api/reupload: a new signed KTP upload URL for tracking code plus phone or email."
+      settings      = ["REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "KTP_BUCKET", "SIGNING_SERVICE_ACCOUNT", "UPLOAD_URL_MINUTES"]
       public        = true
       max_instances = var.submit_max_instances
     }
 
     sweep = {
-      description               = "Every minute: the outbox relay, the reconciliation of uploads, expiry, stuck requests marked failed."
+      description = "Every minute: the outbox relay, the reconciliation of uploads, expiry, stuck requests marked failed."
+      settings = [
+        "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "KTP_BUCKET", "SIGNING_SERVICE_ACCOUNT", "REMISI_REGION",
+        "TASKS_SERVICE_ACCOUNT", "SDP_LOOKUP_QUEUE", "SDP_LOOKUP_URL", "DISPATCH_QUEUE", "DISPATCH_URL",
+        "SWEEP_URL", "SCHEDULER_SERVICE_ACCOUNT",
+      ]
       expected_url              = local.sweep_url
       timeout_seconds           = 300
       scheduler_service_account = google_service_account.this["scheduler"].email
@@ -67,27 +88,25 @@ locals {
     # office's staff do not have. Signs its 5-minute KTP read URLs as itself.
     operator = {
       description = "/api/operator/*: the operators' review page (sign-in, queue, decisions, audit)."
-      extra_environment = {
-        SIGNING_SERVICE_ACCOUNT = google_service_account.this["operator"].email
-        OFFICE_NAME             = var.office_name
-      }
-      secrets       = { OPERATOR_SESSION_KEY = google_secret_manager_secret.this["session-key"].secret_id }
-      public        = true
-      max_instances = 5
+      settings = [
+        "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "KTP_BUCKET", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT",
+        "DISPATCH_QUEUE", "DISPATCH_URL", "OPERATOR_ALERT_EMAIL", "OFFICE_NAME",
+      ]
+      extra_environment = { SIGNING_SERVICE_ACCOUNT = google_service_account.this["operator"].email }
+      secrets           = { OPERATOR_SESSION_KEY = google_secret_manager_secret.this["session-key"].secret_id }
+      public            = true
+      max_instances     = 5
     }
 
     # Cloud Tasks target of the dispatch queue: one message on one channel, at most once. Reads
     # the SendGrid key and the WhatsApp token, and nothing else secret.
     dispatch = {
       description = "Cloud Tasks target: sends one email or WhatsApp message once. Only tasks-invoker may call it."
-      extra_environment = {
-        OFFICE_NAME              = var.office_name
-        PUBLIC_SITE_URL          = local.site_origin
-        EMAIL_FROM               = var.email_from
-        DISPATCH_MAX_ATTEMPTS    = "10"
-        WHATSAPP_PHONE_NUMBER_ID = var.whatsapp_phone_number_id
-        OPERATOR_ALERT_EMAIL     = var.operator_alert_email
-      }
+      settings = [
+        "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT", "DISPATCH_QUEUE",
+        "DISPATCH_URL", "OPERATOR_ALERT_EMAIL", "DISPATCH_MAX_ATTEMPTS", "OFFICE_NAME", "PUBLIC_SITE_URL",
+        "EMAIL_FROM", "WHATSAPP_PHONE_NUMBER_ID",
+      ]
       secrets = {
         SENDGRID_API_KEY = google_secret_manager_secret.this["sendgrid-api-key"].secret_id
         WHATSAPP_TOKEN   = google_secret_manager_secret.this["whatsapp-token"].secret_id
@@ -99,16 +118,23 @@ locals {
 
     # SendGrid's Event Webhook: public (SendGrid cannot sign in), every POST checked by ECDSA.
     sendgrid_events = {
-      description       = "POST /api/sendgrid_events: signed email delivery events (ECDSA verified)."
-      extra_environment = { SENDGRID_WEBHOOK_PUBLIC_KEY = var.sendgrid_webhook_public_key }
-      public            = true
-      max_instances     = 5
+      description = "POST /api/sendgrid_events: signed email delivery events (ECDSA verified)."
+      settings = [
+        "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT", "DISPATCH_QUEUE",
+        "DISPATCH_URL", "OPERATOR_ALERT_EMAIL", "SENDGRID_WEBHOOK_PUBLIC_KEY",
+      ]
+      public        = true
+      max_instances = 5
     }
 
     # WhatsApp's webhook: public (Meta cannot sign in), every POST checked by HMAC of the app
     # secret.
     whatsapp_webhook = {
       description = "GET/POST /api/whatsapp_webhook: subscription handshake and signed WhatsApp statuses."
+      settings = [
+        "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT", "DISPATCH_QUEUE",
+        "DISPATCH_URL", "OPERATOR_ALERT_EMAIL",
+      ]
       secrets = {
         WHATSAPP_APP_SECRET   = google_secret_manager_secret.this["whatsapp-app-secret"].secret_id
         WHATSAPP_VERIFY_TOKEN = google_secret_manager_secret.this["whatsapp-verify-token"].secret_id
@@ -133,7 +159,7 @@ module "function" {
   name                  = replace(each.key, "_", "-")
   entry_point           = each.key
   service_account_email = google_service_account.this[each.key].email
-  environment           = local.function_environment
+  environment           = { for name in each.value.settings : name => local.function_environment[name] }
 
   # What a row leaves out is null, which the module's non-nullable inputs turn into their
   # defaults.

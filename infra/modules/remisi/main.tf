@@ -18,8 +18,10 @@ locals {
   # And for dispatch: Cloud Tasks' OIDC audience on the dispatch queue.
   dispatch_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/dispatch"
 
-  # Every cloud-required row of shared.config.SETTINGS, for every function (the code refuses to
-  # start without them). tests/infra holds this map against the code.
+  # Every setting infra gives a function, but secrets (secrets.tf) and the operator page's own
+  # signer: each function takes the names its row lists (functions.tf), which are the settings
+  # its code reads (shared.config.FUNCTION_SETTINGS); tests/infra holds both against the code.
+  # Admin commands run with all of them (outputs.tf).
   function_environment = {
     REMISI_MODE               = "cloud"
     GOOGLE_CLOUD_PROJECT      = var.project_id
@@ -38,6 +40,16 @@ locals {
     # ktp_uploaded and the operator page queue messages; dispatch checks the audience.
     DISPATCH_QUEUE = module.dispatch_queue.name
     DISPATCH_URL   = local.dispatch_url
+    # The dispatch queue's max attempts (queues.tf): the last one flags a failing message.
+    DISPATCH_MAX_ATTEMPTS = "10"
+    # Messages: the signature, the status link, the sender; whoever settles a message (dispatch,
+    # the webhooks, the operator page) owes the alert when both channels failed.
+    OFFICE_NAME                 = var.office_name
+    PUBLIC_SITE_URL             = local.site_origin
+    EMAIL_FROM                  = var.email_from
+    WHATSAPP_PHONE_NUMBER_ID    = var.whatsapp_phone_number_id
+    OPERATOR_ALERT_EMAIL        = var.operator_alert_email
+    SENDGRID_WEBHOOK_PUBLIC_KEY = var.sendgrid_webhook_public_key
   }
 }
 

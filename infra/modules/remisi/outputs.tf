@@ -34,6 +34,6 @@ output "secrets" {
 }
 
 output "function_environment" {
-  description = "The settings every function runs with (no secrets): admin commands run with the same."
+  description = "Every setting some function runs with (no secrets): admin commands run with them all."
   value       = local.function_environment
 }

@@ -17,7 +17,7 @@ from shared.office import Office
 
 TITLE = "Layanan Informasi Remisi"
 STEPS = (
-    "Pindai kode QR ini dengan HP Android, atau buka tautan di bawah.",
+    "Pindai kode QR dengan kamera HP, atau buka tautan di bawah kode QR.",
     "Isi formulir dan unggah foto KTP Anda (JPG, PNG, atau PDF).",
     "Petugas memverifikasi data di SDP (sekitar 3 menit).",
     "Jika data tidak ada di SDP, Anda diberi tahu lewat WhatsApp dan email.",

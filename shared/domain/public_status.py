@@ -100,6 +100,24 @@ STATUS_WORDS: dict[Status, dict[str, dict[str, str]]] = {
 }
 
 
-def status_words(status: Status, part: str, language: str = "id") -> str:
-    texts = STATUS_WORDS[status][part]
+# Waiting for the file again after a rejection: the form is not received a second time, so the
+# timeline must not repeat the first entry's words once per attempt.
+AWAITING_NEW_UPLOAD: dict[str, dict[str, str]] = {
+    "title": {
+        "id": "Menunggu foto KTP yang baru",
+        "en": "Waiting for the new KTP photo",
+    },
+    "next": {
+        "id": "Foto KTP baru sedang diunggah; pemeriksaannya kurang dari satu menit.",
+        "en": "The new KTP photo is being uploaded; checking it takes under a minute.",
+    },
+}
+
+
+def status_words(status: Status, part: str, language: str = "id", retry: bool = False) -> str:
+    """`retry`: the state is entered again after a rejection (only AWAITING_UPLOAD is)."""
+    words = (
+        AWAITING_NEW_UPLOAD if retry and status is Status.AWAITING_UPLOAD else STATUS_WORDS[status]
+    )
+    texts = words[part]
     return texts.get(language, texts["id"])

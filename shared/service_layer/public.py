@@ -159,20 +159,27 @@ def view_status(
 
 def status_view(request: RemissionRequest, language: str, now: datetime) -> StatusView:
     timeline = []
+    seen: set[Status] = set()
     for entry in request.history:
+        retry = entry.status in seen
+        seen.add(entry.status)
         timeline.append(
             TimelineEntry(
-                entry.status.value, entry.at, status_words(entry.status, "title", language)
+                entry.status.value,
+                entry.at,
+                status_words(entry.status, "title", language, retry=retry),
             )
         )
+    # The state now is a retry when it was entered before (an upload after a rejection).
+    again = [e.status for e in request.history].count(request.status) > 1
     rejection = None
     if request.status is Status.UPLOAD_REJECTED and request.ktp.rejection_code:
         rejection = rejection_message(request.ktp.rejection_code, language)
     return StatusView(
         tracking_code=request.tracking_code,
         status=request.status.value,
-        title=status_words(request.status, "title", language),
-        next_step=status_words(request.status, "next", language),
+        title=status_words(request.status, "title", language, retry=again),
+        next_step=status_words(request.status, "next", language, retry=again),
         timeline=tuple(timeline),
         can_upload=request.status in (Status.AWAITING_UPLOAD, Status.UPLOAD_REJECTED),
         rejection=rejection,

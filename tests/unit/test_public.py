@@ -116,6 +116,31 @@ def test_a_rejected_upload_gets_a_new_attempt_and_its_reason(deps, limiter):
     assert upload(deps, stored, pdf_bytes()) == "received"
 
 
+def test_the_timeline_says_each_step_once_however_many_attempts(deps, limiter):
+    request = submitted(deps)
+    assert upload(deps, request, b"MZ not a photo" * 20) == "rejected"
+    public.new_upload(request.tracking_code, "081234567890", "image/jpeg", 900, "c", deps, limiter)
+    waiting = public.view_status(request.tracking_code, "081234567890", "c", deps, limiter)
+    assert waiting.status == "awaiting_upload"
+    assert waiting.title == "Menunggu foto KTP yang baru"
+    assert [e.text for e in waiting.timeline] == [
+        "Formulir diterima, menunggu foto KTP",
+        "Foto KTP tidak dapat diterima",
+        "Menunggu foto KTP yang baru",
+    ]
+    stored = deps.requests.get(request.request_id)
+    assert upload(deps, stored, jpeg_bytes()) == "received"
+    view = public.view_status(request.tracking_code, "081234567890", "c", deps, limiter, "en")
+    texts = [e.text for e in view.timeline]
+    assert texts[:4] == [
+        "Form received, waiting for the KTP photo",
+        "The KTP photo was not accepted",
+        "Waiting for the new KTP photo",
+        "KTP photo received",
+    ]
+    assert len(set(texts)) == len(texts)
+
+
 def test_a_fresh_url_for_the_same_object_while_awaiting_the_first_file(deps, limiter):
     request = submitted(deps)
     again = public.new_upload(

@@ -5,11 +5,13 @@ Email: subject, plain text and HTML (HTML autoescaped: every value is escaped). 
 kind maps to an approved *template* (utility category) by name and language, with its body
 parameters in order; the same parameters fill the click-to-chat text of the manual fallback.
 The templates of the approved WhatsApp messages must match WHATSAPP_TEMPLATES word for word in
-WhatsApp Manager ({{1}}, {{2}}, ... in the order of `parameters`).
+WhatsApp Manager ({{1}}, {{2}}, ... in the order of `parameters`), line breaks included: a
+parameter cannot hold one, so each line of a message is a line of the approved body.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -106,47 +108,90 @@ class WhatsAppTemplate:
     body: dict[str, str]
 
 
+# A parameter may not hold a line break, so the approved bodies carry the lines: one fact per
+# line, and the operator's answer line by line, one parameter each. WhatsApp Manager refuses a
+# body that starts or ends with a parameter, hence the closing lines.
+ANSWER_LINES = 30
+# What fills a line the answer leaves blank or does not reach: WhatsApp refuses an empty
+# parameter, and a zero-width space shows as an empty line.
+BLANK_LINE = "\u200b"
+ANSWER_PARAMETERS = tuple(f"answer_line_{n}" for n in range(1, ANSWER_LINES + 1))
+_ANSWER_BODY_LINES = "\n".join(f"{{{{{n}}}}}" for n in range(2, ANSWER_LINES + 2))
+
 WHATSAPP_TEMPLATES: dict[MessageKind, WhatsAppTemplate] = {
     MessageKind.RECEIPT: WhatsAppTemplate(
         "remisi_tanda_terima",
         ("tracking_code", "status_url"),
         {
-            "id": "Permohonan informasi remisi Anda diterima dengan kode {{1}}. Jawaban akan "
-            "dikirim lewat WhatsApp dan email. Cek status: {{2}}",
-            "en": "Your remission information request was received, code {{1}}. The answer "
-            "will come by WhatsApp and email. Status: {{2}}",
+            "id": "Permohonan informasi remisi Anda sudah diterima.\n"
+            "Kode pelacakan: {{1}}\n"
+            "Cek status: {{2}}\n"
+            "Jawaban akan dikirim lewat WhatsApp dan email.",
+            "en": "Your remission information request was received.\n"
+            "Tracking code: {{1}}\n"
+            "Status: {{2}}\n"
+            "The answer will come by WhatsApp and email.",
         },
     ),
     MessageKind.UPLOAD_REJECTED: WhatsAppTemplate(
         "remisi_unggah_ulang",
         ("tracking_code", "reason", "status_url"),
         {
-            "id": "KTP untuk permohonan {{1}} belum dapat diterima: {{2}} Unggah ulang di: {{3}}",
-            "en": "The KTP for request {{1}} could not be accepted: {{2}} Upload again: {{3}}",
+            "id": "KTP untuk permohonan {{1}} belum dapat diterima.\n"
+            "Alasan: {{2}}\n"
+            "Unggah ulang di: {{3}}\n"
+            "Tautan ini juga dikirim lewat email.",
+            "en": "The KTP for request {{1}} could not be accepted.\n"
+            "Reason: {{2}}\n"
+            "Upload again: {{3}}\n"
+            "The link was also sent by email.",
         },
     ),
     MessageKind.NOT_FOUND: WhatsAppTemplate(
         "remisi_tidak_ditemukan",
         ("tracking_code", "prisoner_name"),
         {
-            "id": "Permohonan {{1}}: data atas nama {{2}} tidak ditemukan di SDP. Periksa "
-            "ejaan nama dan UPT, lalu ajukan permohonan baru bila perlu.",
-            "en": "Request {{1}}: no record for {{2}} was found in SDP. Check the spelling "
-            "and facility, and submit a new request if needed.",
+            "id": "Permohonan {{1}}:\n"
+            "data atas nama {{2}} tidak ditemukan di SDP.\n"
+            "Periksa ejaan nama dan UPT, lalu ajukan permohonan baru bila perlu.",
+            "en": "Request {{1}}:\n"
+            "no record for {{2}} was found in SDP.\n"
+            "Check the spelling and facility, and submit a new request if needed.",
         },
     ),
     MessageKind.ANSWER: WhatsAppTemplate(
         "remisi_jawaban",
-        ("tracking_code", "answer_text"),
+        ("tracking_code", *ANSWER_PARAMETERS),
         {
-            "id": "Jawaban permohonan informasi remisi {{1}}:\n{{2}}",
-            "en": "Answer to remission information request {{1}}:\n{{2}}",
+            "id": "Jawaban permohonan informasi remisi {{1}}:\n"
+            + _ANSWER_BODY_LINES
+            + "\n\nJawaban ini juga dikirim lewat email.",
+            "en": "Answer to remission information request {{1}}:\n"
+            + _ANSWER_BODY_LINES
+            + "\n\nThis answer was also sent by email.",
         },
     ),
 }
 
 # WhatsApp template parameters may not hold newlines or tabs, nor more than 4 spaces in a row.
 WHATSAPP_PARAMETER_MAX = 1024
+
+
+def answer_lines(text: str) -> dict[str, str]:
+    """The answer as ANSWER_LINES parameters, one line each (blank lines kept, runs of them
+    folded into one); what does not fit shares the last line."""
+    lines: list[str] = []
+    for line in str(text).splitlines():
+        line = line.strip()
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    while lines and not lines[-1]:
+        lines.pop()
+    if len(lines) > ANSWER_LINES:
+        tail = [line for line in lines[ANSWER_LINES - 1 :] if line]
+        lines = [*lines[: ANSWER_LINES - 1], " / ".join(tail)]
+    lines += [""] * (ANSWER_LINES - len(lines))
+    return {key: line or BLANK_LINE for key, line in zip(ANSWER_PARAMETERS, lines, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -197,13 +242,21 @@ def whatsapp_parameter(value: str) -> str:
 def render_whatsapp(kind: MessageKind, language: str, context: dict) -> RenderedWhatsApp:
     language = _language(language)
     template = WHATSAPP_TEMPLATES[kind]
+    if kind is MessageKind.ANSWER:
+        answer = _TEXT.from_string("{{ answer_text }}").render(context)
+        context = {**context, **answer_lines(answer)}
     parameters = tuple(
         whatsapp_parameter(_TEXT.from_string("{{ " + key + " }}").render(context))
         for key in template.parameters
     )
-    preview = template.body[language]
-    for number, value in enumerate(parameters, start=1):
-        preview = preview.replace(f"{{{{{number}}}}}", value)
+    # One pass, so a value that itself reads "{{3}}" is never filled in again.
+    preview = re.sub(
+        r"\{\{(\d+)\}\}",
+        lambda m: parameters[int(m.group(1)) - 1].replace(BLANK_LINE, ""),
+        template.body[language],
+    )
+    # The answer's unused lines would show as a gap before the closing line.
+    preview = re.sub(r"\n{3,}", "\n\n", preview)
     return RenderedWhatsApp(template.name, language, parameters, preview)
 
 

@@ -4,13 +4,20 @@ statuses, and what the templates render (escaped, strict)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import jinja2
 import pytest
 
-from shared.domain.message_templates import render_email, render_whatsapp
+from shared.domain.message_templates import (
+    ANSWER_LINES,
+    SAMPLE_VALUES,
+    WHATSAPP_TEMPLATES,
+    render_email,
+    render_whatsapp,
+)
 from shared.domain.messages import Channel, MessageKind, MessageState, message_id
 from shared.domain.model import DecisionKind, Status
 from shared.domain.sdp import SdpCandidate
@@ -188,6 +195,39 @@ def test_an_answer_on_both_channels_notifies_the_request(deps):
     assert request.last_decision.answer_text.strip() in email.text
     whatsapp = next(m for m in deps.whatsapp.sent if m.template == "remisi_jawaban")
     assert all("\n" not in p for p in whatsapp.parameters)
+    # On the phone each line of the answer is a line of the message, as in the email.
+    answer_lines = [line.strip() for line in request.last_decision.answer_text.splitlines()]
+    shown = whatsapp.preview.splitlines()
+    assert shown[1 : 1 + len(answer_lines)] == answer_lines and " / " not in whatsapp.preview
+
+
+def test_every_whatsapp_body_puts_each_fact_on_its_own_line():
+    context = {**SAMPLE_VALUES, "language": "id"}
+    context["answer_text"] = "Yth. Bapak/Ibu Siti,\n\n\nRiwayat remisi:\n- 2025: RU I, 2 bulan\n"
+    for kind, template in WHATSAPP_TEMPLATES.items():
+        for language in ("id", "en"):
+            body = template.body[language]
+            numbers = [int(n) for n in re.findall(r"\{\{(\d+)\}\}", body)]
+            assert numbers == list(range(1, len(template.parameters) + 1)), (kind, language)
+            assert body.count("\n") >= 2, (kind, language)  # lines, not one paragraph
+            # WhatsApp Manager refuses a body that starts or ends with a parameter.
+            assert not re.search(r"^\{\{|\}\}$", body), (kind, language)
+            rendered = render_whatsapp(kind, language, context)
+            # WhatsApp refuses a parameter that is empty or holds a line break or a tab.
+            assert all(p.strip() and not re.search(r"[\n\t]| {5}", p) for p in rendered.parameters)
+            assert " / " not in rendered.preview
+    answer = render_whatsapp(MessageKind.ANSWER, "id", context).preview.splitlines()
+    # Runs of blank lines fold into one; nothing trails the last line.
+    assert answer[1:-2] == ["Yth. Bapak/Ibu Siti,", "", "Riwayat remisi:", "- 2025: RU I, 2 bulan"]
+
+
+def test_an_answer_longer_than_the_template_keeps_every_line():
+    lines = [f"Baris {n}" for n in range(1, ANSWER_LINES + 6)]
+    context = {**SAMPLE_VALUES, "language": "id", "answer_text": "\n".join(lines)}
+    rendered = render_whatsapp(MessageKind.ANSWER, "id", context)
+    assert len(rendered.parameters) == 1 + ANSWER_LINES
+    assert rendered.parameters[-1] == " / ".join(lines[ANSWER_LINES - 1 :])
+    assert rendered.preview.splitlines()[1:ANSWER_LINES] == lines[: ANSWER_LINES - 1]
 
 
 def test_permanent_failures_on_both_channels_fail_the_request_and_alert_operators(deps):

@@ -1,8 +1,10 @@
 import ast
+from dataclasses import fields
+from datetime import date
 
 import pytest
 
-from shared.bootstrap import bootstrap, caller_verifier
+from shared.bootstrap import Container, bootstrap, caller_verifier
 from shared.config import (
     FUNCTION_SETTINGS,
     LOCAL_ONLY,
@@ -11,8 +13,17 @@ from shared.config import (
     SettingNotGiven,
     Settings,
 )
+from shared.domain.accounts import Role
+from shared.domain.messages import Channel, MessageKind, MessageState, message_id
+from shared.domain.model import DecisionKind, Status
+from shared.service_layer import auth, dispatch, public, review, services
+from shared.service_layer.dispatch import DispatchTask
+from shared.service_layer.ports import Dependencies, Failure, ProviderError, UploadedObject
 from tests.conftest import REPO
-from tests.samples import fake_service_account_key
+from tests.fakes import InMemoryRateLimiter, fake_dispatch_dependencies, fake_operator_dependencies
+from tests.samples import fake_service_account_key, form_payload, jpeg_bytes
+
+TODAY = date(2026, 11, 28)
 
 CLOUD = {
     "REMISI_MODE": "cloud",
@@ -252,3 +263,116 @@ def test_a_container_refuses_what_its_function_is_not_given(offline_credentials)
 def test_without_a_function_every_part_is_made(offline_credentials):
     container = bootstrap(Settings.from_env(CLOUD_VALUES))
     assert container._refused == {}
+
+
+# --- each function's code path, on its own settings ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory):
+    """What each function's real cloud container refuses, made from its row alone."""
+    key = fake_service_account_key(tmp_path_factory.mktemp("key"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+        return {
+            function: bootstrap(
+                Settings.from_env({"REMISI_MODE": "cloud", **row_env(function)}), function=function
+            )._refused
+            for function in FUNCTION_SETTINGS
+        }
+
+
+def test_each_step_of_a_request_runs_on_its_functions_settings_alone(refusals):
+    """One request's whole life on fakes, each step run by the function that runs it in the
+    cloud, through a container that refuses what that function's container refuses: a step
+    that reads a part made from a setting outside its function's row fails here."""
+
+    def run_as(function: str) -> Container:
+        view = Container(**{f.name: getattr(deps, f.name) for f in fields(Dependencies)})
+        view._refused = refusals[function]
+        return view
+
+    deps = fake_dispatch_dependencies(fake_operator_dependencies())
+    deps.operator_alert_email = "petugas@example.go.id"
+    limiter = InMemoryRateLimiter()
+
+    def upload(data: bytes) -> str:
+        request = deps.requests.get(request_id)
+        name = request.ktp.object_name
+        generation = deps.files.put(name, data)
+        obj = UploadedObject("b", name, generation, len(data), "image/jpeg")
+        return services.handle_ktp_uploaded(obj, run_as("ktp_uploaded"))
+
+    def tasks(kind: MessageKind) -> list[DispatchTask]:
+        found = [
+            DispatchTask.from_payload(t.payload) for t in deps.tasks.tasks if t.target == "dispatch"
+        ]
+        return [t for t in found if t.kind is kind]
+
+    def settled_by_webhooks(kind: MessageKind, attempt: int, first: Channel) -> None:
+        # Both providers report the message failed; the second report owes the alert.
+        for channel in sorted(Channel, key=lambda c: c is not first):
+            function = "sendgrid_events" if channel is Channel.EMAIL else "whatsapp_webhook"
+            mid = message_id(request_id, kind, attempt, channel)
+            state = dispatch.apply_provider_status(
+                run_as(function), MessageState.FAILED, "x", mid=mid
+            )
+            assert state == "applied", function
+
+    submitted = services.submit_request(form_payload(TODAY), run_as("submit")).request
+    request_id, code = submitted.request_id, submitted.tracking_code
+    assert upload(b"not a picture") == "rejected"
+    for task in tasks(MessageKind.UPLOAD_REJECTED):
+        assert dispatch.run_dispatch(task, run_as("dispatch")) == "accepted"
+    settled_by_webhooks(MessageKind.UPLOAD_REJECTED, 1, first=Channel.EMAIL)
+    public.new_upload(code, "081234567890", "image/jpeg", 900, "c", run_as("reupload"), limiter)
+    assert upload(jpeg_bytes()) == "received"
+    assert public.view_status(code, "081234567890", "c", run_as("status"), limiter)
+    assert services.run_sdp_lookup(request_id, run_as("sdp_lookup")) == "awaiting_operator"
+    for task in tasks(MessageKind.RECEIPT):
+        assert dispatch.run_dispatch(task, run_as("dispatch")) == "accepted"
+    settled_by_webhooks(MessageKind.RECEIPT, 2, first=Channel.WHATSAPP)
+    alerts = tasks(MessageKind.OPERATOR_FAILURE)
+    assert len(alerts) == 2
+    for task in alerts:
+        assert dispatch.run_dispatch(task, run_as("dispatch")) == "accepted"
+    assert deps.email.sent[-1].to == "petugas@example.go.id"
+
+    # The decision: its email bounces at once, its WhatsApp send is lost in a crash; the
+    # operator gives that one up, which fails the request and owes the alert.
+    operator = auth.create_operator(
+        run_as("operator"),
+        "siti.remisi",
+        "Siti",
+        Role.OPERATOR_REMISI,
+        "kata-sandi-panjang-1",
+        actor="t",
+    ).operator
+    review.decide(run_as("operator"), operator, request_id, DecisionKind.NOT_FOUND)
+    deps.email.script = [ProviderError(Failure.PERMANENT, "invalid_email")]
+    email, whatsapp = sorted(
+        tasks(MessageKind.NOT_FOUND), key=lambda t: t.channel is Channel.WHATSAPP
+    )
+    assert dispatch.run_dispatch(email, run_as("dispatch")) == "failed"
+
+    def crash(message):
+        raise ConnectionAbortedError  # the provider may have sent; nobody learnt
+
+    deps.whatsapp.send = crash
+    with pytest.raises(ConnectionAbortedError):
+        dispatch.run_dispatch(whatsapp, run_as("dispatch"))
+    deps.clock.advance(minutes=5)
+    assert dispatch.run_dispatch(whatsapp, run_as("dispatch"), 1) == "unknown"
+    lost = message_id(request_id, MessageKind.NOT_FOUND, 2, Channel.WHATSAPP)
+    assert review.settle_unknown_message(run_as("operator"), operator, request_id, lost, "give_up")
+    assert deps.requests.get(request_id).status is Status.FAILED
+    assert len(tasks(MessageKind.OPERATOR_FAILURE)) == 3
+
+    # The sweep relays what was never acknowledged and expires an abandoned request.
+    abandoned = services.submit_request(
+        form_payload(TODAY, idempotency_key="k" * 20), run_as("submit")
+    ).request
+    deps.clock.advance(hours=25)
+    report = services.sweep(run_as("sweep"))
+    assert report.expired == 1 and report.relayed >= 1
+    assert deps.requests.get(abandoned.request_id).status is Status.EXPIRED

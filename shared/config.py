@@ -42,6 +42,8 @@ class SettingNotGiven(ConfigurationError):
 class Setting:
     env: str
     doc: str
+    # Needed for a cloud start of each function whose row lists it (of every function, without
+    # FUNCTION_TARGET); others (secrets, providers) are checked where their part is made.
     cloud_required: bool = True
     local_default: str | None = None
     # The one default of an optional setting, in both modes (None: no default).

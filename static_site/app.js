@@ -44,7 +44,7 @@
     st_title: 'Check request status', st_intro: 'Enter the tracking code and the WhatsApp number or email you used on the form.',
     tracking_code: 'Tracking code', tracking_hint: 'Example: ACE-FGH-JK3', contact: 'WhatsApp number or email',
     st_check: 'Check status', st_now: 'Status now', st_history: 'History', st_upload_title: 'Upload your KTP again',
-    st_upload: 'Upload KTP', st_checking: 'Checking…', st_uploaded: 'KTP uploaded. It is checked within a few minutes.',
+    st_upload: 'Upload KTP', st_checking: 'Checking…', st_uploaded: 'KTP uploaded. It is being checked now.',
     // privacy
     pv_title: 'Privacy notice', pv_who: 'Who processes your data', pv_who_text: 'The personal data controller is',
     pv_purpose: 'What for',
@@ -68,6 +68,7 @@
       pdf_too_large: 'PDF lebih dari 2 MB ({size}). Perkecil PDF atau kirim foto KTP (JPG) saja.',
       shrink_failed: 'Foto tidak dapat diperkecil di perangkat ini. Pilih foto lain yang lebih kecil dari 2 MB.',
       image_unreadable: 'Foto tidak dapat dibuka. Pilih foto JPG atau PNG lain.',
+      ktp_not_ktp: 'Isi berkas ini bukan foto JPG/PNG atau PDF, walaupun namanya {name}. Pilih foto KTP yang asli.',
       sending_form: 'Mengirim formulir…', uploading: 'Mengunggah foto KTP… {p}%',
       network_wait: 'Koneksi terputus. Mencoba lagi dalam {s} detik…',
       upload_failed: 'Unggahan gagal karena koneksi. Tekan "Coba unggah lagi". Permohonan Anda sudah tercatat; Anda juga bisa mengunggah nanti di halaman Cek status.',
@@ -82,6 +83,7 @@
       pdf_too_large: 'The PDF is larger than 2 MB ({size}). Make the PDF smaller or send a photo (JPG) of the KTP instead.',
       shrink_failed: 'The photo cannot be made smaller on this device. Choose another photo under 2 MB.',
       image_unreadable: 'The photo cannot be opened. Choose another JPG or PNG photo.',
+      ktp_not_ktp: 'This file is not a JPG/PNG photo or a PDF inside, although it is named {name}. Choose the real KTP photo.',
       sending_form: 'Sending the form…', uploading: 'Uploading the KTP photo… {p}%',
       network_wait: 'Connection lost. Trying again in {s} seconds…',
       upload_failed: 'The upload failed because of the connection. Press "Try uploading again". Your request is recorded; you can also upload later on the status page.',
@@ -227,13 +229,44 @@
     });
   }
 
-  // What will be uploaded: {blob, type} or {error: message key}.
+  // The file's real type from its first bytes, as the server's check reads them (the name and
+  // the phone's guess are only labels): JPEG, PNG or PDF, else null.
+  var MAGIC = [
+    ['image/jpeg', [0xff, 0xd8, 0xff]],
+    ['image/png', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
+    ['application/pdf', [0x25, 0x50, 0x44, 0x46, 0x2d]]  // %PDF-
+  ];
+  function sniffType(file) {
+    var head = file.slice(0, 8);
+    var read = head.arrayBuffer ? head.arrayBuffer() : new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = reject;
+      reader.readAsArrayBuffer(head);
+    });
+    return read.then(function (buffer) {
+      var bytes = new Uint8Array(buffer);
+      for (var i = 0; i < MAGIC.length; i++) {
+        var sig = MAGIC[i][1], ok = bytes.length >= sig.length;
+        for (var j = 0; ok && j < sig.length; j++) ok = bytes[j] === sig[j];
+        if (ok) return MAGIC[i][0];
+      }
+      return null;
+    }, function () { return null; });
+  }
+
+  // What will be uploaded: {blob, type} or {error: message key, params}.
   function prepareKtp(file, rules) {
     var types = rules.ktp_content_types;
-    var max = rules.ktp_max_bytes;
-    var type = file.type || (/\.pdf$/i.test(file.name) ? 'application/pdf' : /\.png$/i.test(file.name) ? 'image/png' : /\.jpe?g$/i.test(file.name) ? 'image/jpeg' : '');
-    if (types.indexOf(type) < 0) return Promise.resolve({ error: 'ktp_type' });
+    var named = file.type || (/\.pdf$/i.test(file.name) ? 'application/pdf' : /\.png$/i.test(file.name) ? 'image/png' : /\.jpe?g$/i.test(file.name) ? 'image/jpeg' : '');
+    if (types.indexOf(named) < 0) return Promise.resolve({ error: 'ktp_type' });
     if (file.size === 0) return Promise.resolve({ error: 'ktp_empty' });
+    return sniffType(file).then(function (type) {
+      if (!type || types.indexOf(type) < 0) return { error: 'ktp_not_ktp', params: { name: file.name } };
+      return prepareTyped(file, type, rules.ktp_max_bytes);
+    });
+  }
+  function prepareTyped(file, type, max) {
     if (type === 'application/pdf') {
       return Promise.resolve(file.size > max ? { error: 'pdf_too_large' } : { blob: file, type: type });
     }
@@ -314,11 +347,19 @@
     }).catch(function () { /* the built-in text stays */ });
   }
 
+  // The form's rules come inside the page (shared/site_files.py writes them there): one round
+  // trip less before the form can check anything on a slow link.
+  function inlineRules() {
+    var block = document.getElementById('form-rules');
+    if (!block) return null;
+    try { return Promise.resolve(JSON.parse(block.textContent)); } catch (e) { return null; }
+  }
+
   var rulesPromise = null;
   window.Remisi = {
     lang: function () { return lang; },
     ui: ui, fill: fill, size: size, wait: wait,
-    rules: function () { return rulesPromise || (rulesPromise = getJson('form-rules.json')); },
+    rules: function () { return rulesPromise || (rulesPromise = inlineRules() || getJson('form-rules.json')); },
     postJson: postJson, normalizePhone: normalizePhone, cleanText: cleanText,
     prepareKtp: prepareKtp, uploadKtp: uploadKtp, wibToday: wibToday, formatTime: formatTime
   };

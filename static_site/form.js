@@ -13,6 +13,12 @@
     'information_needed', 'information_other', 'statement_accepted', 'statement_date', 'consent_accepted'];
   // Server field names that belong to another element on the page.
   var SERVER_FIELD = { ktp_content_type: 'ktp', ktp_size: 'ktp' };
+  // The checkboxes' labels are whole sentences: the error summary names them shortly.
+  var SUMMARY_LABEL = {
+    statement_accepted: { id: 'Pernyataan kebenaran data', en: 'Statement that the data is true' },
+    consent_accepted: { id: 'Persetujuan pemrosesan data pribadi', en: 'Consent to processing personal data' }
+  };
+  function typed(el) { return el.tagName === 'TEXTAREA' || (el.tagName === 'INPUT' && /^(text|tel|email)$/.test(el.type)); }
 
   function $(id) { return document.getElementById(id); }
   function form() { return $('form'); }
@@ -93,11 +99,12 @@
     return msg(err.code, err.params);
   }
   function labelOf(name) {
+    if (SUMMARY_LABEL[name]) return SUMMARY_LABEL[name][R.lang()] || SUMMARY_LABEL[name].id;
     var el = $(name);
     var label = el && el.tagName === 'FIELDSET' ? el.querySelector('legend') : document.querySelector('label[for="' + name + '"]');
     if (!label && el) label = el.closest('label');
     var t = label ? label.textContent : name;
-    return R.cleanText(t).replace(/\s*\((opsional|optional)\)$/, '');
+    return R.cleanText(t).replace(/\s*\((opsional|optional)\)$/, '').replace(/[.:;]+$/, '');
   }
   function showField(name) {
     var el = $(name), box = $(name + '-err'), err = errors[name];
@@ -119,6 +126,7 @@
     names.forEach(function (n) {
       var li = document.createElement('li'), a = document.createElement('a');
       a.href = '#' + n;
+      a.dataset.field = n;
       a.textContent = labelOf(n) + ': ' + text(errors[n]);
       a.addEventListener('click', function (e) { e.preventDefault(); focusField(n); });
       li.appendChild(a);
@@ -127,6 +135,23 @@
     summary.hidden = false;
     if (focusSummary) summary.focus();
   }
+  // After a submit, one field changed: its own line follows, but the summary keeps its lines
+  // (a fixed one is struck through) so that nothing above the person's finger moves.
+  function refresh(name) {
+    showField(name);
+    var links = $('summary-list').querySelectorAll('a');
+    for (var i = 0; i < links.length; i++) {
+      var n = links[i].dataset.field;
+      links[i].parentNode.className = errors[n] ? '' : 'fixed';
+      if (errors[n]) links[i].textContent = labelOf(n) + ': ' + text(errors[n]);
+    }
+  }
+  function recheck(name) {
+    var err = check(name);
+    if (err) errors[name] = err; else delete errors[name];
+    refresh(name);
+  }
+
   function focusField(name) {
     var el = $(name);
     if (el && el.tagName === 'FIELDSET') el = el.querySelector('input');
@@ -148,7 +173,7 @@
     var input = $('ktp'), info = $('ktp-info');
     ktp = null;
     info.textContent = '';
-    if (!input.files || !input.files.length) { if (attempted) { errors.ktp = check('ktp'); render(); } return Promise.resolve(); }
+    if (!input.files || !input.files.length) { if (attempted) recheck('ktp'); return Promise.resolve(); }
     var file = input.files[0];
     if (file.size > rules.ktp_max_bytes && /^image\//.test(file.type)) info.textContent = R.ui('shrinking');
     var preparing = R.prepareKtp(file, rules).then(function (result) {
@@ -160,7 +185,7 @@
       else info.textContent = R.ui('chosen', { name: file.name, size: R.size(file.size) });
       var err = check('ktp');
       if (err) errors.ktp = err; else delete errors.ktp;
-      if (err || attempted) render();
+      if (attempted) refresh('ktp'); else showField('ktp');
       if (!err && pending && pending.needsUrl) renewForNewFile();
     });
     input.preparing = preparing;
@@ -315,11 +340,18 @@
         if (e.target.id === 'ktp') { onFile(); return; }
         if (!attempted) return;
         var name = e.target.name;
-        var err = check(name);
-        if (err) errors[name] = err; else delete errors[name];
-        if (name === 'relationship') delete errors.relationship_other;
-        if (name === 'information_needed') delete errors.information_other;
-        render();
+        // A text field changes on blur, i.e. in the middle of a tap somewhere else: its line
+        // was already brought up to date while typing, and nothing may move now.
+        if (typed(e.target)) return;
+        recheck(name);
+        if (name === 'relationship') { delete errors.relationship_other; refresh('relationship_other'); }
+        if (name === 'information_needed') { delete errors.information_other; refresh('information_other'); }
+      });
+      // While typing (the finger is on the keyboard) a shown error follows the text: it is
+      // updated or cleared, never added; new errors wait for the next submit.
+      f.addEventListener('input', function (e) {
+        var name = e.target.name;
+        if (attempted && errors[name] && typed(e.target)) recheck(name);
       });
       $('retry').addEventListener('click', retryUpload);
       toggles();

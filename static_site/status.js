@@ -5,6 +5,11 @@
   var R = window.Remisi;
   var rules = null;
   var last = null;  // {tracking_code, contact} of the shown result
+  // After an upload the page follows the automatic steps (the check takes under a second) and
+  // stops at the first state a person acts on; few asks, the lookups are rate-limited per client.
+  var AUTOMATIC = { awaiting_upload: true, received: true, sdp_lookup: true };
+  var FOLLOW_MS = [800, 1000, 1500, 2500, 4000, 8000];
+  var following = null;
 
   function $(id) { return document.getElementById(id); }
   function fieldError(name, message) {
@@ -34,6 +39,7 @@
 
   function lookup(event) {
     if (event) event.preventDefault();
+    clearTimeout(following);
     if (!localCheck()) { summary(R.lang() === 'en' ? 'Please check your input.' : 'Periksa kembali isian Anda.'); return; }
     summary(null);
     var query = { tracking_code: $('tracking_code').value, contact: $('contact').value, language: R.lang() };
@@ -53,7 +59,17 @@
     });
   }
 
-  function show(data) {
+  function follow(step) {
+    following = setTimeout(function () {
+      R.postJson('api/status', last, 1).then(function (res) {
+        if (res.status !== 200) return;  // e.g. rate-limited: what is shown stays, "Cek status" asks again
+        show(res.data, true);
+        if (AUTOMATIC[res.data.status] && step + 1 < FOLLOW_MS.length) follow(step + 1);
+      }, function () { /* offline now: what is shown stays */ });
+    }, FOLLOW_MS[step]);
+  }
+
+  function show(data, quiet) {
     $('result').hidden = false;
     $('result-title').textContent = data.title;
     $('result-next').textContent = data.next;
@@ -71,7 +87,7 @@
       list.appendChild(li);
     });
     $('reupload').hidden = !data.can_upload;
-    $('result').focus();
+    if (!quiet) $('result').focus();
   }
 
   function upload() {
@@ -82,7 +98,7 @@
     $('upload-text').textContent = input.files[0].size > rules.ktp_max_bytes ? R.ui('shrinking') : '';
     R.prepareKtp(input.files[0], rules).then(function (ktp) {
       if (ktp.error) {
-        var text = rules.messages[ktp.error] ? rules.messages[ktp.error][R.lang()] : R.ui(ktp.error, { size: R.size(input.files[0].size) });
+        var text = rules.messages[ktp.error] ? rules.messages[ktp.error][R.lang()] : R.ui(ktp.error, ktp.params || { size: R.size(input.files[0].size) });
         throw { message: text, field: true };
       }
       return R.postJson('api/reupload', {
@@ -98,9 +114,14 @@
       });
     }).then(function () {
       $('upload').disabled = false;
-      $('upload-text').textContent = EN() ? 'KTP uploaded. It is checked within a few minutes.' : 'KTP terunggah. Pemeriksaan berlangsung beberapa menit.';
+      $('upload-text').textContent = EN() ? 'KTP uploaded. It is being checked now.' : 'KTP terunggah. Sedang diperiksa.';
       input.value = '';
-      setTimeout(lookup, 3000);
+      // The old rejection no longer holds: say what happens until the server tells more.
+      $('result-title').textContent = EN() ? 'The new KTP photo is being checked' : 'Foto KTP baru sedang diperiksa';
+      $('result-next').textContent = '';
+      $('result-rejection').hidden = true;
+      $('result-rejection').textContent = '';
+      follow(0);
     }, function (err) {
       $('upload').disabled = false;
       $('upload-text').textContent = '';

@@ -22,6 +22,21 @@ SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 PHONE = {"width": 360, "height": 640}
 
+# An init script for a page with a form: submits it every 50 ms from the moment it exists and
+# notes (window.formUsableAt, ms since navigation) when the page's own checks first answer by
+# showing their error summary: the form is usable then. Default submission is prevented so a
+# submit before the scripts run cannot navigate away.
+USABLE_PROBE = """
+window.addEventListener('submit', e => e.preventDefault(), true);
+const probe = setInterval(() => {
+  const form = document.querySelector('main form'), summary = document.getElementById('summary');
+  if (summary && !summary.hidden) {
+    window.formUsableAt = performance.now(); clearInterval(probe); return;
+  }
+  if (form && summary) form.requestSubmit();
+}, 50);
+"""
+
 
 @pytest.fixture(scope="session")
 def browser():

@@ -13,8 +13,9 @@ import pytest
 import requests
 from PIL import Image
 
+from shared import site_files
 from shared.domain.form import MESSAGES, message, normalize_whatsapp
-from tests.browser.conftest import axe_violations, screenshot, transferred_bytes
+from tests.browser.conftest import USABLE_PROBE, axe_violations, screenshot, transferred_bytes
 from tests.conftest import today_wib, wait_for
 from tests.samples import form_payload, jpeg_bytes
 
@@ -173,6 +174,10 @@ def test_every_validation_error_in_indonesian(page, site):
             assert page.get_attribute(f"#{field}", "aria-invalid") == "true"
     summary = page.locator("#summary-list li").all_text_contents()
     assert len(summary) == len(expected)
+    # Each line is "<short name>: <message>", also for the checkboxes whose label is a sentence.
+    assert not [line for line in summary if re.search(r"[.:;]\s*:", line)], summary
+    assert f"Pernyataan kebenaran data: {message('must_accept')}" in summary
+    assert f"Persetujuan pemrosesan data pribadi: {message('must_accept')}" in summary
     assert page.text_content("#summary-title") == f"Ada {len(expected)} isian yang perlu diperbaiki"
     screenshot(page, "04-form-errors")
 
@@ -289,6 +294,27 @@ def test_status_page_one_answer_for_wrong_pairs_and_a_new_upload_after_rejection
     page.set_input_files("#ktp", str(good))
     page.click("#upload")
     page.wait_for_selector("#upload-text:has-text('KTP terunggah')", timeout=30_000)
+    # The old rejection goes at once; the page then follows the check (under a second) by itself.
+    assert page.is_hidden("#result-rejection")
+    assert page.text_content("#result-title") != "Foto KTP tidak dapat diterima"
+    page.wait_for_function(
+        """() => ['Foto KTP diterima', 'Menunggu verifikasi petugas',
+            'Sedang dicocokkan dengan Sistem Database Pemasyarakatan (SDP)']
+            .includes(document.getElementById('result-title').textContent)""",
+        timeout=4_000,
+    )
+    page.wait_for_selector("#result-title:text('Menunggu verifikasi petugas')", timeout=20_000)
+    assert page.is_hidden("#reupload")
+    assert page.is_hidden("#result-rejection")
+    items = page.locator("#timeline li").all_text_contents()
+    texts = [re.sub(r"\d.*WIB$", "", item) for item in items]
+    assert texts[:3] == [
+        "Formulir diterima, menunggu foto KTP",
+        "Foto KTP tidak dapat diterima",
+        "Menunggu foto KTP yang baru",
+    ], items
+    assert len(set(texts)) == len(texts), items
+    screenshot(page, "06b-status-after-reupload")
     stored = wait_for(
         lambda: (
             (d := document(firestore_client, answer["request_id"]))
@@ -341,3 +367,103 @@ def test_accessibility_and_a_screenshot_of_every_page(page, site):
         weight = sum(transferred_bytes(page).values())
         print(f"\n{name}: {weight} bytes transferred")
     assert report == {name: [] for name in pages}, report
+
+
+def test_a_tap_after_typing_selects_what_is_under_the_finger(page, site):
+    """After a failed submit, the name's error must not vanish on blur and move the radios."""
+    page.goto(site)
+    page.click("#submit")
+    page.wait_for_selector("#summary:not([hidden])")
+    page.click("#requester_name")
+    page.keyboard.type("Siti Nurhaliza")
+    radio = page.locator("input[name=relationship][value=ayah_ibu]")
+    label = page.locator("label:has(input[value=ayah_ibu])")
+    before = radio.bounding_box()
+    box = label.bounding_box()
+    # Where the radio is at the moment the name field loses focus, i.e. in the middle of the tap.
+    page.evaluate(
+        """() => document.getElementById('requester_name').addEventListener('change', () =>
+            setTimeout(() => { window.radioTopAfterBlur = document.querySelector(
+              'input[value=ayah_ibu]').getBoundingClientRect().top; }), {once: true})"""
+    )
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert radio.is_checked(), "the tap selected Ayah/Ibu"
+    after = radio.bounding_box()
+    assert abs(after["y"] - before["y"]) < 1, (before, after)
+    top = page.evaluate("window.radioTopAfterBlur")
+    assert top is not None and abs(top - before["y"]) < 1, (top, before)
+    assert page.is_hidden("#requester_name-err"), "a corrected name has no error"
+    assert page.is_hidden("#relationship-err")
+    screenshot(page, "04b-form-errors-being-fixed")
+
+
+def test_the_files_real_type_is_checked_in_the_browser(page, site):
+    page.goto(site)
+    page.wait_for_function("window.Remisi")
+    kinds = page.evaluate(
+        """() => window.Remisi.rules().then(rules => Promise.all([
+            ['ktp.jpg', 'image/jpeg', 'Ini hanya teks, bukan foto.\\n'],
+            ['ktp.jpg', 'image/jpeg', new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 0, 0])],
+            ['ktp.png', 'image/png', new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16])],
+            ['ktp.pdf', 'application/pdf', '%PDF-1.4\\n%%EOF\\n'],
+            ['ktp.pdf', 'application/pdf', 'MZ not a pdf at all'],
+          ].map(([name, type, body]) => window.Remisi.prepareKtp(
+            new File([body], name, {type}), rules).then(r => r.error || r.type))))"""
+    )
+    assert kinds == ["ktp_not_ktp", "image/png", "image/jpeg", "application/pdf", "ktp_not_ktp"]
+
+
+def test_a_text_file_named_jpg_is_refused_before_anything_is_sent(page, site, tmp_path):
+    fake = tmp_path / "ktp.jpg"
+    fake.write_text("Bukan foto, hanya teks yang diberi nama .jpg\n" * 20)
+    page.goto(site)
+    fill_form(page, fake)
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if "/api/" in r.url else None)
+    page.click("#submit")
+    page.wait_for_selector("#ktp-err:not([hidden])", timeout=5_000)
+    assert page.text_content("#ktp-err").startswith("Isi berkas ini bukan foto JPG/PNG atau PDF")
+    assert page.get_attribute("#ktp", "aria-invalid") == "true"
+    assert sent == [] and "selesai" not in page.url
+    screenshot(page, "04c-form-not-a-photo")
+
+
+def test_on_slow_3g_the_form_is_usable_one_round_trip_after_the_paint(browser, site):
+    latency = 2000  # DevTools' "Slow 3G" preset, as in `make bench-pages`
+    context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.add_init_script(USABLE_PROBE)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": False,
+                "latency": latency,
+                "downloadThroughput": 50_000,
+                "uploadThroughput": 50_000,
+            },
+        )
+        page.goto(site, wait_until="commit", timeout=60_000)
+        page.wait_for_function("() => window.formUsableAt", timeout=30_000)
+        usable, fcp = page.evaluate(
+            """() => [window.formUsableAt,
+                performance.getEntriesByName('first-contentful-paint')[0].startTime]"""
+        )
+        print(f"\nslow 3G: paint {fcp:.0f} ms, form usable {usable:.0f} ms")
+        assert usable - fcp < latency, (fcp, usable)
+    finally:
+        context.close()
+
+
+def test_every_page_carries_its_current_scripts_and_rules():
+    # Fails when a script or the rules change without `python -m shared.site_files`: the
+    # browser would refuse a stale inlined script (its hash is in the CSP).
+    css = site_files.STYLESHEET.read_text(encoding="utf-8")
+    rules = site_files.render(site_files.rules())
+    for name in site_files.PAGES:
+        page = (site_files.SITE / name).read_text(encoding="utf-8")
+        assert page == site_files.generate_page(page, css, rules), name
+        assert "<script src=" not in page, name

@@ -136,14 +136,14 @@
     if (focusSummary) summary.focus();
   }
   // After a submit, one field changed: its own line follows, but the summary keeps its lines
-  // (a fixed one is struck through) so that nothing above the person's finger moves.
+  // as they are (a fixed one is struck through) so that nothing above the finger moves.
   function refresh(name) {
     showField(name);
     var links = $('summary-list').querySelectorAll('a');
     for (var i = 0; i < links.length; i++) {
       var n = links[i].dataset.field;
+      // Its text stays as it was: a new text could wrap to another line count.
       links[i].parentNode.className = errors[n] ? '' : 'fixed';
-      if (errors[n]) links[i].textContent = labelOf(n) + ': ' + text(errors[n]);
     }
   }
   function recheck(name) {

@@ -363,6 +363,8 @@ def test_accessibility_and_a_screenshot_of_every_page(page, site):
         if name == "privacy":
             assert page.text_content("a[data-office=email]") != "-", "office.json filled in"
             screenshot(page, "08-privacy")
+        else:
+            screenshot(page, f"09-{name}-as-opened")
         report[name] = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
         weight = sum(transferred_bytes(page).values())
         print(f"\n{name}: {weight} bytes transferred")

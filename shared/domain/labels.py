@@ -73,3 +73,53 @@ INFORMATION_LABELS = {
 
 # The languages a requester's messages are written in.
 LANGUAGE_LABELS = {"id": "Bahasa Indonesia", "en": "Bahasa Inggris"}
+
+# Every action the audit trail records, as the admins' audit page names it.
+AUDIT_ACTION_LABELS = {
+    "sign_in": "Masuk",
+    "sign_in_failed": "Gagal masuk",
+    "sign_in_locked": "Masuk ditolak: akun terkunci",
+    "sign_out": "Keluar",
+    "password_changed": "Kata sandi diganti",
+    "password_change_failed": "Gagal mengganti kata sandi",
+    "account_created": "Akun dibuat",
+    "account_reset": "Kata sandi dan kode TOTP akun diatur ulang",
+    "account_deactivate": "Akun dinonaktifkan",
+    "account_activate": "Akun diaktifkan",
+    "account_revoke_sessions": "Semua sesi akun diakhiri",
+    "account_unlock": "Kunci akun dibuka",
+    "account_role": "Peran akun diubah",
+    "ktp_viewed": "Melihat KTP",
+    "decision_found": "Keputusan: ditemukan",
+    "decision_not_found": "Keputusan: tidak ditemukan",
+    "decision_clearer_ktp": "Meminta KTP yang lebih jelas",
+    "decision_refused": "Keputusan ditolak (sudah diputuskan)",
+    "message_sent_manually": "Pesan WhatsApp dikirim manual",
+    "message_sent_again": "Pesan tidak pasti dikirim ulang",
+    "message_confirmed_sent": "Pesan tidak pasti dinyatakan terkirim",
+    "message_given_up": "Pesan tidak pasti dihentikan",
+    "report_exported": "Laporan diunduh",
+    "audit_exported": "Jejak audit diunduh",
+    "template_saved": "Templat email disimpan",
+    "template_reset": "Templat email dikembalikan ke bawaan",
+}
+
+# The details an audit event carries, named for the audit page.
+AUDIT_DETAIL_LABELS = {
+    "attempt": "percobaan KTP",
+    "session": "sesi",
+    "username": "nama pengguna",
+    "role": "peran",
+    "kind": "jenis",
+    "candidate": "kandidat",
+    "edited": "jawaban disunting",
+    "answer_fingerprint": "sidik jawaban",
+    "decided_by": "sudah diputuskan oleh",
+    "message": "pesan",
+    "rows": "baris",
+    "month": "bulan",
+    "language": "bahasa",
+    "version": "versi",
+    "failures": "gagal berturut-turut",
+    "reason": "sebab",
+}

@@ -41,6 +41,33 @@ def bar_chart(values: list[tuple[str, int]], title: str, width: int = 720, heigh
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
 
 
+def horizontal_bar_chart(values: list[tuple[str, int]], title: str, width: int = 720):
+    """One row per value, its label in a column of its own at the left: long labels (the
+    outcomes) never run into each other as they do under narrow vertical bars."""
+    top = max((v for _, v in values), default=0) or 1
+    row, font = 26, 12
+    # Wide enough for the longest label at about 0.62 em per character of the system font.
+    label_width = 12 + int(max((len(label) for label, _ in values), default=0) * font * 0.62)
+    bars = width - label_width - 48
+    height = row * len(values) + 8
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>'
+    ]
+    for index, (label, value) in enumerate(values):
+        y = 4 + index * row
+        length = int(bars * value / top)
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + 16}" font-size="{font}" '
+            f'text-anchor="end">{escape(label)}</text>'
+            f'<rect x="{label_width}" y="{y + 3}" width="{length}" height="{row - 8}" '
+            f'fill="#0b3d62"><title>{escape(label)}: {value}</title></rect>'
+            f'<text x="{label_width + length + 6}" y="{y + 16}" font-size="{font}">{value}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+
+
 def rows(report: MonthlyReport) -> list[tuple[str, str, object]]:
     """(section, item, value) rows: the same content for the page, CSV and XLSX."""
     out = [("ringkasan", "bulan", report.month), ("ringkasan", "jumlah permohonan", report.total)]

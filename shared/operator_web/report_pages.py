@@ -6,6 +6,7 @@ from __future__ import annotations
 import flask
 
 from shared.domain.accounts import Permission
+from shared.domain.labels import AUDIT_ACTION_LABELS
 from shared.domain.reports import OUTCOME_LABELS, MonthlyReport
 from shared.operator_web import report_files
 from shared.operator_web.router import RouteTable
@@ -46,8 +47,8 @@ def reports_page(ctx: Context) -> flask.Response:
         daily_chart=report_files.bar_chart(
             [(f"{d.day}", n) for d, n in report.by_day], "Permohonan per hari"
         ),
-        outcome_chart=report_files.bar_chart(
-            [(OUTCOME_LABELS[k].split(" (")[0], n) for k, n in report.outcomes.items()],
+        outcome_chart=report_files.horizontal_bar_chart(
+            [(OUTCOME_LABELS[k], n) for k, n in report.outcomes.items()],
             "Hasil permohonan",
         ),
     )
@@ -79,7 +80,15 @@ def audit_page(ctx: Context) -> flask.Response:
     action = args.get("action", "").strip()[:40]
     target = args.get("target", "").strip()[:80]
     events = audit_trail.search(ctx.deps, actor=actor, action=action, target=target)
-    return render(ctx, "audit.html", events=events, actor=actor, action=action, target=target)
+    return render(
+        ctx,
+        "audit.html",
+        events=audit_trail.readable(ctx.deps, events),
+        actions=AUDIT_ACTION_LABELS,
+        actor=actor,
+        action=action,
+        target=target,
+    )
 
 
 @routes.get("/admin/audit.csv", Permission.AUDIT)

@@ -10,7 +10,7 @@ import flask
 from shared.domain.accounts import Permission, allowed
 from shared.domain.answers import AnswerInvalid
 from shared.domain.labels import DECISION_LABELS
-from shared.domain.model import DecisionKind, RemissionRequest, Status
+from shared.domain.model import DecisionKind, KtpContentType, RemissionRequest, Status
 from shared.operator_web.router import RouteTable
 from shared.operator_web.web import (
     BASE,
@@ -26,6 +26,8 @@ from shared.operator_web.web import (
 from shared.service_layer import review
 
 routes = RouteTable()
+
+KTP_EXTENSIONS = {KtpContentType.JPEG: "jpg", KtpContentType.PNG: "png", KtpContentType.PDF: "pdf"}
 
 # The operator's choices for a message of unknown outcome (review.UNKNOWN_MESSAGE_ACTIONS).
 UNKNOWN_ACTION_LABELS = (
@@ -111,10 +113,18 @@ def _detail(
 @routes.get("/requests/<request_id>/ktp", Permission.VIEW_KTP, "/requests/{id}/ktp")
 def ktp(ctx: Context) -> flask.Response:
     try:
-        url = review.ktp_view_url(ctx.deps, ctx.operator, ctx.params["request_id"])
+        image = review.ktp_view(ctx.deps, ctx.operator, ctx.params["request_id"])
     except review.NotVisible:
         return not_found(ctx)
-    return redirect(url)
+    response = flask.Response(image.data, mimetype=None)
+    response.headers["Content-Type"] = image.content_type.value
+    extension = KTP_EXTENSIONS[image.content_type]
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="ktp-{image.tracking_code}.{extension}"'
+    )
+    # The request's page shows a PDF in a frame; every other answer refuses framing.
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response  # secured() adds Cache-Control: no-store, as on every answer
 
 
 @routes.get("/requests/<request_id>/compose", Permission.DECIDE, "/requests/{id}/compose")

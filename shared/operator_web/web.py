@@ -126,13 +126,16 @@ def invalid(ctx: Context, text: str) -> flask.Response:
 def secured(response: flask.Response, config: WebConfig) -> flask.Response:
     """Every answer: a strict CSP (no third-party assets), no caching, no framing."""
     storage = config.storage_origin
+    # Only the KTP itself may be framed, and only by this site (a PDF on the request's page).
+    framable = response.headers.get("X-Frame-Options") == "SAMEORIGIN"
+    ancestors = "'self'" if framable else "'none'"
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; script-src 'self'; style-src 'self'; "
         f"img-src 'self' {storage}; frame-src 'self' {storage}; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
+        f"base-uri 'none'; frame-ancestors {ancestors}"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN" if framable else "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"

@@ -11,7 +11,14 @@ from shared.domain.accounts import Operator
 from shared.domain.answers import check_answer, compose_answer
 from shared.domain.labels import ACTION_LABELS, HISTORY_LABELS
 from shared.domain.messages import Message, MessageState
-from shared.domain.model import Decision, DecisionKind, RemissionRequest, Status
+from shared.domain.model import (
+    KTP_MAX_BYTES,
+    Decision,
+    DecisionKind,
+    KtpContentType,
+    RemissionRequest,
+    Status,
+)
 from shared.domain.sla import SlaClock, sla_clock
 from shared.service_layer import unit_of_work
 from shared.service_layer.audit_trail import audit
@@ -103,14 +110,24 @@ def find_by_tracking_code(deps: Dependencies, text: str) -> RemissionRequest:
     return get_request(deps, request.request_id)
 
 
-def ktp_view_url(deps: Dependencies, operator: Operator, request_id: str) -> str:
+@dataclass(frozen=True)
+class KtpImage:
+    data: bytes
+    content_type: KtpContentType
+    tracking_code: str
+
+
+def ktp_view(deps: Dependencies, operator: Operator, request_id: str) -> KtpImage:
+    """The verified KTP's bytes, for the operator page to serve itself: an ID card must not
+    stay in a shared PC's browser cache, and only the page's own answer can say no-store (a
+    signed storage URL cannot). Only this, the real view, is audited."""
     request = get_request(deps, request_id)
     name = request.ktp.verified_object_name
-    if not name:
+    stored = deps.files.read(name, KTP_MAX_BYTES) if name else None
+    if stored is None:
         raise NotVisible
-    url = deps.files.read_url(name, deps.ktp_view_valid_for)
     audit(deps, operator.username, "ktp_viewed", target=request_id, attempt=request.ktp.attempt)
-    return url
+    return KtpImage(stored.data, request.ktp.content_type, request.tracking_code)
 
 
 def composed_answer(deps: Dependencies, request: RemissionRequest, registration: str):

@@ -54,15 +54,12 @@ def test_an_operator_takes_a_request_from_the_queue_to_a_recorded_decision(
 
     detail = http.get(f"{base(local_stack)}/requests/{request_id}", timeout=10)
     assert detail.status_code == 200 and "Kandidat SDP" in detail.text
+    assert detail.headers["Cache-Control"] == "no-store"
+    # The page only offers the KTP; fetching it is the view, audited once, never cached.
     ktp = http.get(f"{base(local_stack)}/requests/{request_id}/ktp", allow_redirects=False)
-    assert ktp.status_code == 303
-    signed = ktp.headers["Location"]
-    assert signed.startswith(local_stack.storage_public_url) and "X-Goog-Expires=300" in signed
-    image = requests.get(signed, timeout=10)
-    assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
-    assert (
-        requests.get(signed.replace("X-Goog-Expires=300", "X-Goog-Expires=900")).status_code == 403
-    )
+    assert ktp.status_code == 200 and ktp.content[:2] == b"\xff\xd8"
+    assert ktp.headers["Cache-Control"] == "no-store"
+    assert ktp.headers["Content-Type"] == "image/jpeg"
 
     doc = firestore_client.collection("requests").document(request_id).get().to_dict()
     registration = doc["sdp"]["candidates"][0]["registration_number"]
@@ -99,8 +96,11 @@ def test_an_operator_takes_a_request_from_the_queue_to_a_recorded_decision(
 
     actions = audit_actions(firestore_client, request_id)
     assert {"ktp_viewed", "decision_found", "decision_refused"} <= set(actions)
+    assert actions.count("ktp_viewed") == 1  # two openings of the page, one view of the KTP
     audit = sessions["admin"].get(f"{base(local_stack)}/admin/audit", timeout=10)
-    assert audit.status_code == 200 and "decision_found" in audit.text and "sign_in" in audit.text
+    rows = audit.text[audit.text.index("<tbody>") :]
+    assert audit.status_code == 200 and "<td>Keputusan: ditemukan</td>" in rows
+    assert f"permohonan {stored['tracking_code']}" in rows and request_id not in rows
     exported = sessions["admin"].get(f"{base(local_stack)}/admin/audit.csv", timeout=10)
     assert exported.headers["Content-Type"].startswith("text/csv") and request_id in exported.text
 

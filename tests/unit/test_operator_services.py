@@ -319,15 +319,51 @@ def test_requests_outside_the_operators_context_are_not_visible(deps):
     assert review.queue(deps, Status.AWAITING_UPLOAD) == []
 
 
-def test_a_ktp_view_is_a_five_minute_url_and_is_audited(deps):
-    remisi = make_operator(deps).operator
+def test_only_the_real_ktp_view_is_audited_and_it_is_never_cached(deps):
+    remisi = Desk(deps).sign_in(make_operator(deps))
     request = awaiting_request(deps)
-    url = review.ktp_view_url(deps, remisi, request.request_id)
-    assert url.startswith("https://storage.test/ktp/")
-    assert deps.files.signed[-1][1:] == ("GET", 0, timedelta(minutes=5))
-    assert deps.audit.events[-1].action == "ktp_viewed"
+    page = remisi.call("GET", f"/requests/{request.request_id}")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    # Opening the request is not viewing the ID card: the page only offers it.
+    assert "ktp_viewed" not in [e.action for e in deps.audit.events]
+    assert 'id="show-ktp"' in page.get_data(as_text=True)
+    assert "<img" not in page.get_data(as_text=True)
+
+    ktp = remisi.call("GET", f"/requests/{request.request_id}/ktp")
+    assert ktp.status_code == 200 and ktp.headers["Content-Type"] == "image/jpeg"
+    assert ktp.headers["Cache-Control"] == "no-store"
+    verified = deps.files.read(
+        deps.requests.get(request.request_id).ktp.verified_object_name, 10**7
+    )
+    assert ktp.get_data() == verified.data
+    assert ktp.headers["X-Frame-Options"] == "SAMEORIGIN"  # the page frames a PDF
+    assert "frame-ancestors 'self'" in ktp.headers["Content-Security-Policy"]
+    assert [e.action for e in deps.audit.events].count("ktp_viewed") == 1
     timeline = review.timeline(deps, deps.requests.get(request.request_id))
     assert timeline[-1][1] == "siti.remisi melihat KTP"
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_audit_page_reads_labels_and_tracking_codes(deps):
+    remisi = Desk(deps).sign_in(make_operator(deps))
+    request = awaiting_request(deps)
+    remisi.call("GET", f"/requests/{request.request_id}/ktp")
+    _, answer = review.composed_answer(deps, request, "REG-1")
+    remisi.post(
+        f"/requests/{request.request_id}/decide", kind="found", candidate="REG-1", answer=answer
+    )
+    admin = Desk(deps).sign_in(make_operator(deps, "admin.satu", Role.ADMIN))
+    status, trail = admin.page("/admin/audit")
+    assert status == 200
+    rows = trail[trail.index("<tbody>") :]
+    for raw in ("sign_in", "ktp_viewed", "decision_found", request.request_id):
+        assert raw not in rows, raw
+    assert "<td>Melihat KTP</td><td>permohonan " + request.tracking_code in rows
+    assert "<td>Keputusan: ditemukan</td>" in rows and "jawaban disunting: tidak" in rows
+    assert "<td>Masuk</td>" in rows
+    # A tracking code finds the request's events, as its id did.
+    _, found = admin.page("/admin/audit", target=request.tracking_code, action="ktp_viewed")
+    assert found.count("<td>Melihat KTP</td>") == 1
 
 
 # --- reports ----------------------------------------------------------------------------------
@@ -506,7 +542,7 @@ def test_the_admin_pages_read_through_the_service_layer(deps):
     assert status == 200 and "<td>Terkunci (5 gagal)</td>" in accounts
 
     status, trail = admin.page("/admin/audit", actor="budi.divpas", action="sign_in_failed")
-    assert status == 200 and trail.count("<td>sign_in_failed</td>") == 5
+    assert status == 200 and trail.count("<td>Gagal masuk</td>") == 5
     with pytest.raises(auth.SignInRefused):
         auth.sign_in(deps, "tidak.ada", PASSWORD, "123456")  # recorded with actor "-"
     exported = admin.call("GET", "/admin/audit.csv")

@@ -34,7 +34,33 @@
       if (Date.now() - idleSince >= every && current < 0) window.location.reload();
     }, every);
   }
+  // The KTP is fetched only when the operator asks for it: that fetch is the audited view.
+  function showKtp() {
+    var link = document.getElementById("show-ktp");
+    if (!link) return;
+    var pdf = link.parentNode.getAttribute("data-kind") === "pdf";
+    var view = document.createElement(pdf ? "iframe" : "img");
+    view.className = "ktp";
+    view.src = link.getAttribute("href");
+    if (pdf) view.title = "KTP pemohon (PDF)"; else view.alt = "KTP pemohon";
+    link.parentNode.replaceChild(view, link);
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("#show-ktp")) {
+      event.preventDefault();
+      showKtp();
+    }
+  });
   document.addEventListener("keydown", function (event) {
+    // Ctrl+Enter in the answer confirms it: the decision needs no mouse and no Tab run.
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      var confirmButton = document.getElementById("confirm-found");
+      if (confirmButton) {
+        event.preventDefault();
+        confirmButton.form.requestSubmit(confirmButton);
+      }
+      return;
+    }
     if (typing(event)) return;
     var key = event.key;
     if (rows.length && (key === "j" || key === "k")) {
@@ -44,6 +70,8 @@
     } else if (/^[1-9]$/.test(key)) {
       var pick = document.querySelector('[data-key="' + key + '"]');
       if (pick) window.location.assign(pick.getAttribute("href"));
+    } else if (key === "k") {
+      showKtp();
     } else if (key === "n" || key === "u") {
       var button = document.getElementById(key === "n" ? "not-found" : "clearer-ktp");
       if (button) button.click();

@@ -64,7 +64,8 @@
       R.postJson('api/status', last, 1).then(function (res) {
         if (res.status !== 200) return;  // e.g. rate-limited: what is shown stays, "Cek status" asks again
         show(res.data, true);
-        if (AUTOMATIC[res.data.status] && step + 1 < FOLLOW_MS.length) follow(step + 1);
+        if (!AUTOMATIC[res.data.status]) { $('upload-text').textContent = ''; $('progress').hidden = true; return; }
+        if (step + 1 < FOLLOW_MS.length) follow(step + 1);
       }, function () { /* offline now: what is shown stays */ });
     }, FOLLOW_MS[step]);
   }

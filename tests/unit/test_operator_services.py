@@ -358,7 +358,7 @@ def test_the_audit_page_reads_labels_and_tracking_codes(deps):
     rows = trail[trail.index("<tbody>") :]
     for raw in ("sign_in", "ktp_viewed", "decision_found", request.request_id):
         assert raw not in rows, raw
-    assert "<td>Melihat KTP</td><td>permohonan " + request.tracking_code in rows
+    assert f'<td>Melihat KTP</td><td class="nowrap">permohonan {request.tracking_code}' in rows
     assert "<td>Keputusan: ditemukan</td>" in rows and "jawaban disunting: tidak" in rows
     assert "<td>Masuk</td>" in rows
     # A tracking code finds the request's events, as its id did.

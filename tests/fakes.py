@@ -212,10 +212,6 @@ class InMemoryFiles:
     def delete(self, object_name):
         self.objects.pop(object_name, None)
 
-    def read_url(self, object_name, valid_for):
-        self.signed.append((object_name, "GET", 0, valid_for))
-        return f"https://storage.test/{object_name}?signed-get"
-
     def list_objects(self, prefix, limit):
         from shared.service_layer.ports import UploadedObject
 

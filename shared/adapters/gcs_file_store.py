@@ -57,13 +57,6 @@ class GcsFileStore:
             url=url, method="PUT", headers=headers, expires_at=datetime.now(UTC) + valid_for
         )
 
-    def read_url(self, object_name: str, valid_for: timedelta) -> str:
-        # Shown inline on the operator page; a short validity bounds what a leaked URL gives.
-        blob = self._bucket.blob(object_name)
-        return blob.generate_signed_url(
-            version="v4", method="GET", expiration=valid_for, **self._signing_options()
-        )
-
     def read(self, object_name: str, max_bytes: int) -> StoredFile | None:
         blob = self._bucket.get_blob(object_name)
         if blob is None:

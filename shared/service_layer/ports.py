@@ -170,9 +170,6 @@ class FileStore(Protocol):
     def delete(self, object_name: str) -> None:
         """Remove the object; absent already is fine."""
 
-    def read_url(self, object_name: str, valid_for: timedelta) -> str:
-        """A signed GET for exactly this object (the operator's KTP view)."""
-
     def list_objects(self, prefix: str, limit: int) -> list[UploadedObject]:
         """Objects under `prefix` (the reconciliation of uploads whose event never came)."""
 
@@ -408,6 +405,5 @@ class Dependencies:
     session_key: bytes = b""  # keys the session-id hash: a leaked session table yields no cookies
     office_hours: OfficeHours | None = None
     issuer: str = "Layanan Informasi Remisi"
-    ktp_view_valid_for: timedelta = timedelta(minutes=5)
     archive: RequestArchive | None = None
     template_store: TemplateStore | None = None  # the admin page's editable email templates

@@ -24,6 +24,7 @@ import random
 import threading
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -39,6 +40,7 @@ from shared.adapters.webhook_signatures import (
     sign_sendgrid,
     sign_whatsapp,
 )
+from shared.domain.form import WIB
 
 WHATSAPP_ERRORS = {
     130429: (429, "Rate limit hit"),
@@ -330,7 +332,8 @@ class StandIn:
             messages = list(reversed(self.outbox.messages))
         items = []
         for m in messages:
-            at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(m["received_at"]))
+            # Shown in WIB like every other page (the machine's clock may be UTC).
+            at = outbox_time(m["received_at"])
             if m["channel"] == "email":
                 items.append(
                     f'<article class="email"><h2>Email · {e(at)}</h2>'
@@ -364,6 +367,10 @@ class StandIn:
             "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'"
         )
         return response
+
+
+def outbox_time(received_at: float) -> str:
+    return datetime.fromtimestamp(received_at, WIB).strftime("%Y-%m-%d %H:%M:%S WIB")
 
 
 def _whatsapp_preview(name, template: dict, parameters: list[str]) -> str:

@@ -39,11 +39,73 @@ def free_port() -> int:
 
 def port_is_free(port: int) -> bool:
     with socket.socket() as probe:
+        # As the servers themselves bind: a connection of a just-stopped part lingering in
+        # TIME_WAIT does not hold the port, only a socket that listens on it does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
             return False
         return True
+
+
+def wait_for_ports(ports: Iterable[int], timeout: float = 15.0) -> list[int]:
+    """The ports still busy after waiting up to `timeout` seconds for each to come free
+    (a part of a stack stopped a moment ago may still be closing its socket)."""
+    deadline = time.monotonic() + timeout
+    busy = [p for p in ports if not port_is_free(p)]
+    while busy and time.monotonic() < deadline:
+        time.sleep(0.25)
+        busy = [p for p in busy if not port_is_free(p)]
+    return busy
+
+
+def _listening_inodes(port: int) -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            # local_address is HEXADDR:HEXPORT; state 0A is LISTEN.
+            if (
+                len(fields) > 9
+                and fields[3] == "0A"
+                and int(fields[1].rsplit(":", 1)[1], 16) == port
+            ):
+                inodes.add(fields[9])
+    return inodes
+
+
+def port_holder(port: int) -> str:
+    """Who listens on `port`, as "pid 123 (gcloud-tasks-emulator start …)" when /proc shows
+    it, else what is known."""
+    inodes = _listening_inodes(port)
+    if not inodes:
+        return "no listening socket found (another user's, or it closed meanwhile)"
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    holders = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fds = list((entry / "fd").iterdir())
+        except OSError:
+            continue
+        links = set()
+        for fd in fds:
+            # An fd may close between the listing and the read.
+            with contextlib.suppress(OSError):
+                links.add(os.readlink(fd))
+        if links & wanted:
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except OSError:
+                cmdline = "?"
+            holders.append(f"pid {entry.name} ({' '.join(cmdline.split())[:120]})")
+    return ", ".join(holders) or "a process this user cannot see"
 
 
 def child_pids(pid: int) -> list[int]:

@@ -20,6 +20,7 @@ from datetime import date
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from shared.domain.sdp import SdpCandidate, SdpQuery
 from shared.sdp_directory import names
@@ -58,6 +59,12 @@ class MatchPolicy:
     upt_pool_bonus: float = 0.5  # in the pool, ties between namesakes go to the asked UPT
     both_names_bonus: float = 15.0
     merged_min_ratio: float = 90.0  # words run together must agree this well letter by letter
+    # The ratio counts an inserted letter as half a wrong one, so three letters put in look as
+    # close as one wrong letter ("Ajianto"/"Aslijianto" 82, "Rahmad"/"Rahmat" 83). A misspelling
+    # is one edit, seldom two (Damerau 1964, letters swapped count once); past that, each further
+    # edit costs this much: a third edit makes another name, not a slip of the finger.
+    typo_edits: int = 2
+    extra_edit_penalty: float = 0.05
     birth_same: float = 12.0
     birth_close: float = 3.0
     birth_different: float = -15.0
@@ -157,6 +164,9 @@ def _similar_vocab(index: SdpIndex, token: str, policy: MatchPolicy) -> dict[int
             elif names.sound_variants(token, word):
                 similarity = policy.sound_similarity
             else:
+                extra = OSA.distance(token, word) - policy.typo_edits
+                if extra > 0:
+                    similarity -= policy.extra_edit_penalty * extra
                 if known:
                     similarity -= policy.known_word_penalty
                 if word[0] != token[0]:

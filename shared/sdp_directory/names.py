@@ -197,25 +197,37 @@ def split_compound(word: str) -> list[str]:
     return [word]
 
 
+# Diphthongs fold to capitals (E, O, I) so that `sound_variants` can tell a vowel that was a
+# diphthong from a single vowel: ai/ae/e are one sound (Zainal/Zaenal/Zenal), but the e of a
+# folded "ai" must not then alternate with i as a single e does ("Asmaianto" is not "Asmianto").
 _SOUND_DIGRAPHS = (
     ("sy", "s"), ("sh", "s"), ("ts", "s"), ("kh", "k"), ("gh", "g"), ("dh", "d"), ("dz", "z"),
-    ("th", "t"), ("ph", "f"), ("ie", "i"), ("ai", "e"), ("ae", "e"), ("ei", "e"), ("au", "o"),
+    ("th", "t"), ("ph", "f"), ("ie", "I"), ("ai", "E"), ("ae", "E"), ("ei", "E"), ("au", "O"),
     ("q", "k"), ("x", "ks"), ("v", "f"), ("f", "p"), ("z", "j"), ("y", "i"),
 )  # fmt: skip
+# y between vowels is a consonant (Kayah, Bayu) and stays y; elsewhere it is read as i (Rizky/
+# Rizki, Maryam/Mariam) and the glide after i is often not written (Zakiyah/Zakiah). Folding every
+# y to i let the doubled-letter step swallow whole syllables: "Kayiyah" became "Kayah".
+_CONSONANT_Y = re.compile(r"(?<=[aeou])y(?=[aeiou])")
+
+
+@lru_cache(maxsize=200_000)
+def _marked_fold(token: str) -> str:
+    word = _CONSONANT_Y.sub("Y", token)
+    for old, new in _SOUND_DIGRAPHS:
+        word = word.replace(old, new)
+    word = re.sub(r"(.)\1+", r"\1", word)
+    if len(word) > 3 and word.endswith("h") and word[-2] in "aiueoEOI":
+        word = word[:-1]  # Fatimah / Fatima: the tā' marbūṭa is often not written
+    if word.endswith("j"):
+        word = word[:-1] + "s"  # a final z is said s in Sundanese: Aziz / Ajis
+    return word.replace("Y", "y")
 
 
 @lru_cache(maxsize=200_000)
 def sound_fold(token: str) -> str:
     """The token with sound-alike consonants folded; vowels kept (see `sound_variants`)."""
-    word = token
-    for old, new in _SOUND_DIGRAPHS:
-        word = word.replace(old, new)
-    word = re.sub(r"(.)\1+", r"\1", word)
-    if len(word) > 3 and word.endswith("h") and word[-2] in "aiueo":
-        word = word[:-1]  # Fatimah / Fatima: the tā' marbūṭa is often not written
-    if word.endswith("j"):
-        word = word[:-1] + "s"  # a final z is said s in Sundanese: Aziz / Ajis
-    return word
+    return re.sub(r"(.)\1+", r"\1", _marked_fold(token).lower())
 
 
 def sound_key(token: str) -> str:
@@ -229,13 +241,17 @@ _VOWEL_PAIRS = frozenset({("a", "o"), ("o", "a"), ("o", "u"), ("u", "o"), ("e", 
 
 def sound_variants(a: str, b: str) -> bool:
     """Whether two tokens differ only in the ways regional pronunciation changes names:
-    the folded consonants, and single vowels a/o, u/o, e/i (never a/u or a/i)."""
-    fa, fb = sound_fold(a), sound_fold(b)
-    if fa == fb:
+    the folded consonants, and single vowels a/o, u/o, e/i (never a/u or a/i; never a vowel
+    that stands for a diphthong)."""
+    if sound_fold(a) == sound_fold(b):
         return True
-    if len(fa) != len(fb):
+    ma, mb = _marked_fold(a), _marked_fold(b)
+    if len(ma) != len(mb):
         return False
-    return all(x == y or (x, y) in _VOWEL_PAIRS for x, y in zip(fa, fb, strict=True))
+    return all(
+        x == y or (x, y) in _VOWEL_PAIRS or x.lower() == y.lower()
+        for x, y in zip(ma, mb, strict=True)
+    )
 
 
 def _raw_tokens(part: str) -> list[str]:

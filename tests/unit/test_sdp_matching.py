@@ -129,6 +129,37 @@ def test_regional_pronunciation_and_arabic_compounds(directory):
     assert names.sound_variants("rusman", "rasman") is False
 
 
+@pytest.fixture(scope="module")
+def near_names() -> SnapshotSdpDirectory:
+    records = [
+        person("B.I 1/2025", "Aslijianto"),
+        person("B.I 2/2025", "Asmaianto"),
+        person("B.I 3/2025", "Asmianto Harahap"),  # "Asmianto" is a name of its own here
+        *generate_records(200, seed=5),
+    ]
+    return SnapshotSdpDirectory(build_index(records, "test.csv"))
+
+
+def good_matches(directory, name: str) -> set[str]:
+    found = directory.search(SdpQuery(name), limit=5)
+    return {c.registration_number for c in found if c.extra["good_match"]}
+
+
+def test_three_edits_make_another_name_not_a_typo(near_names):
+    assert "B.I 1/2025" in good_matches(near_names, "Asljianto")  # one letter left out
+    # three letters short: the ratio (82) puts it as close as one wrong letter, yet it is
+    # another name
+    assert "B.I 1/2025" not in good_matches(near_names, "Ajianto")
+
+
+def test_a_folded_diphthong_is_no_regional_vowel(near_names):
+    # ai and ae are one sound (Zainal/Zaenal) ...
+    assert "B.I 2/2025" in good_matches(near_names, "Asmaeanto")
+    # ... but the e standing for "ai" does not then alternate with i: "Asmianto", a name of
+    # its own, is not "Asmaianto" said the Javanese way
+    assert "B.I 2/2025" not in good_matches(near_names, "Asmianto")
+
+
 def test_birth_date_and_upt_separate_namesakes(directory):
     plain = directory.search(SdpQuery("Budi Santoso Wibowo"), limit=2)
     assert plain[0].registration_number == "B.I 3/2024"

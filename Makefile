@@ -51,6 +51,11 @@ check-tools:
 dev: setup
 	$(PY) -m localdev.stack
 
+## The same, after deleting the data make dev keeps between starts (.local/dev-data/).
+.PHONY: dev-clean
+dev-clean: setup
+	$(PY) -m localdev.stack --clean
+
 ## Every test: lint, unit, integration on the emulators, infra (fmt, checkov, hcl tests).
 test: setup provider-schema
 	$(PY) -m ruff check .

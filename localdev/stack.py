@@ -8,9 +8,10 @@ own virtualenv: it pins an old protobuf), the provider stand-ins, optionally an 
 service stand-in (`sdp_source="http"`), and the gateway serving the site and every function.
 
 A supervisor starts again any part that dies (the gateway master too) and says so on stderr
-and in `logs/supervisor.log`; the emulators keep their data in memory, so a restarted emulator
-starts empty. The fault helpers (`stop_part`, `kill_part`, `kill_function_worker`, `pause_part`)
-are what the chaos run and the fault tests use.
+and in `logs/supervisor.log`. The tests' stacks keep their data in memory; `make dev` keeps
+Firestore and the stored files in `.local/dev-data/` (`persist_dir`) across restarts, and
+`--clean` (`make dev-clean`) starts it empty. The fault helpers (`stop_part`, `kill_part`,
+`kill_function_worker`, `pause_part`) are what the chaos run and the fault tests use.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from localdev.processes import (
     Supervisor,
     child_pids,
     free_port,
-    port_is_free,
+    port_holder,
+    wait_for_ports,
 )
 from localdev.provider_standin import ensure_sendgrid_key
 from localdev.sdp.demo import DEMO_SEED, ensure_demo_snapshot
@@ -44,6 +46,8 @@ REPO = Path(__file__).resolve().parents[1]
 # What Cloud Scheduler does in the cloud: the sweep is also the outbox relay, every minute.
 SWEEP_EVERY_SECONDS = 60
 LOCAL_OPERATOR_ALERT_EMAIL = "petugas.remisi@kantor.local"
+# make dev's kept data, under the state folder (.local/).
+DEV_DATA = "dev-data"
 
 
 @dataclass
@@ -85,6 +89,9 @@ class StackConfig:
     sdp_source: str = "local"
     sdp_port: int = 8089
     extra_env: dict[str, str] = field(default_factory=dict)
+    # make dev only: Firestore (exported by the emulator, imported at start) and the stored
+    # files live here across restarts. None: in memory (the tests and benchmarks).
+    persist_dir: Path | None = None
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, **overrides) -> StackConfig:
@@ -114,6 +121,38 @@ def tasks_emulator_executable() -> str:
     if found:
         return found
     raise RuntimeError("gcloud-tasks-emulator not found: run `make setup` (it makes .venv-tasks)")
+
+
+# gcloud-tasks-emulator binds its gRPC port on every interface ('[::]:PORT', no flag to change
+# it): run it with that one address replaced by loopback, so nothing local listens outside.
+TASKS_EMULATOR_ON_LOOPBACK = """
+import sys, grpc
+make_server = grpc.server
+def loopback_server(*args, **kwargs):
+    server = make_server(*args, **kwargs)
+    add_port = server.add_insecure_port
+    server.add_insecure_port = lambda address: add_port(address.replace("[::]", "127.0.0.1", 1))
+    return server
+grpc.server = loopback_server
+from gcloud_tasks_emulator.__main__ import main
+sys.argv[0] = "gcloud-tasks-emulator"
+sys.exit(main())
+"""
+
+
+def tasks_emulator_command() -> list[str]:
+    executable = Path(tasks_emulator_executable())
+    python = executable.with_name("python")
+    if not python.exists():
+        # The console script's own interpreter.
+        python = Path(executable.read_text().splitlines()[0].removeprefix("#!").strip())
+    return [str(python), "-c", TASKS_EMULATOR_ON_LOOPBACK]
+
+
+def newest_firestore_export(folder: Path) -> Path | None:
+    """The overall metadata file of the newest complete export under `folder`, if any."""
+    exports = sorted(folder.glob("firestore_export_*/*.overall_export_metadata"))
+    return exports[-1] if exports else None
 
 
 class LocalStack:
@@ -176,6 +215,8 @@ class LocalStack:
             ready_timeout=60,
         )
 
+        self.firestore_exports = c.persist_dir / "firestore" if c.persist_dir else None
+        self._export_lock = threading.Lock()
         self._firestore = ManagedProcess(
             "firestore-emulator",
             [
@@ -185,6 +226,7 @@ class LocalStack:
                 "start",
                 f"--host-port={self.firestore_host}",
                 "--quiet",
+                *self._firestore_import(),
             ],
             logs / "firestore.log",
             ready_check=lambda: requests.get(f"http://{self.firestore_host}/", timeout=1).ok,
@@ -193,10 +235,11 @@ class LocalStack:
             "storage-emulator",
             [
                 str(Path(sys.executable).with_name("gcp-storage-emulator")),
+                *([f"--data-dir={c.persist_dir / 'storage'}"] if c.persist_dir else []),
                 "start",
                 "--host=127.0.0.1",
                 f"--port={c.storage_port}",
-                "--in-memory",
+                *([] if c.persist_dir else ["--in-memory"]),
                 f"--default-bucket={c.bucket}",
             ],
             logs / "storage.log",
@@ -230,7 +273,7 @@ class LocalStack:
         self._tasks = ManagedProcess(
             "tasks-emulator",
             [
-                tasks_emulator_executable(),
+                *tasks_emulator_command(),
                 "start",
                 f"--port={c.tasks_port}",
                 f"--max-retries={c.tasks_max_retries}",
@@ -311,6 +354,37 @@ class LocalStack:
             **c.extra_env,
         }
 
+    def _firestore_import(self) -> list[str]:
+        if self.firestore_exports is None:
+            return []
+        newest = newest_firestore_export(self.firestore_exports)
+        return [f"--import-data={newest}"] if newest else []
+
+    def save_firestore(self) -> Path | None:
+        """make dev: export the emulator's data into a new folder, then drop the older ones.
+        (`--export-on-exit` writes nothing with this emulator, measured: so the stack asks
+        for an export itself, every sweep and before stopping.)"""
+        if self.firestore_exports is None or not self._firestore.running():
+            return None
+        with self._export_lock:
+            self.firestore_exports.mkdir(parents=True, exist_ok=True)
+            before = set(self.firestore_exports.glob("firestore_export_*"))
+            answer = requests.post(
+                f"http://{self.firestore_host}/emulator/v1/projects/{self.config.project}:export",
+                json={
+                    "database": f"projects/{self.config.project}/databases/(default)",
+                    "export_directory": str(self.firestore_exports),
+                },
+                timeout=60,
+            )
+            answer.raise_for_status()
+            newest = newest_firestore_export(self.firestore_exports)
+            if newest is None or newest.parent in before:
+                raise RuntimeError("the Firestore emulator reported an export but wrote none")
+            for old in before:
+                shutil.rmtree(old, ignore_errors=True)
+            return newest
+
     def _sdp_env(self) -> dict[str, str]:
         if self.config.sdp_source == "http":
             return {
@@ -322,9 +396,9 @@ class LocalStack:
 
     def start(self) -> None:
         c = self.config
-        busy = [
-            p
-            for p in (
+        # A stack stopped a moment ago may still be closing its sockets: wait a little.
+        busy = wait_for_ports(
+            (
                 c.site_port,
                 c.firestore_port,
                 c.storage_port,
@@ -332,11 +406,15 @@ class LocalStack:
                 c.tasks_port,
                 c.providers_port,
                 *((c.sdp_port,) if c.sdp_source == "http" else ()),
-            )
-            if not port_is_free(p)
-        ]
+            ),
+            timeout=15,
+        )
         if busy:
-            raise RuntimeError(f"ports already in use: {busy} (another stack running?)")
+            held = "; ".join(f"{port}: {port_holder(port)}" for port in busy)
+            raise RuntimeError(
+                f"ports still in use after 15 s — {held}. Another stack running? Stop it "
+                "(Ctrl-C in its terminal) or start on other ports."
+            )
         ensure_local_service_account(self.signing_key_file)
         ensure_demo_snapshot(self.sdp_dir, c.demo_sdp_records)
         try:
@@ -440,6 +518,10 @@ class LocalStack:
 
     def stop(self) -> None:
         self.supervisor.stop()
+        try:
+            self.save_firestore()
+        except (requests.RequestException, RuntimeError) as error:
+            print(f"Firestore data not saved: {error}", file=sys.stderr)
         for process in reversed(self.processes):
             process.stop()
         self.processes.clear()
@@ -460,6 +542,14 @@ class LocalStack:
                     else []
                 ),
                 f"  logs               {self.config.state_dir / 'logs'}",
+                *(
+                    [
+                        f"  data kept in       {self.config.persist_dir}  (`make dev-clean` "
+                        "starts empty)"
+                    ]
+                    if self.config.persist_dir
+                    else []
+                ),
                 "Press Ctrl-C to stop everything.",
             ]
         )
@@ -469,10 +559,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Start the whole system locally.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("REMISI_PORT", 8080)))
     parser.add_argument("--with-echo", action="store_true")
+    parser.add_argument(
+        "--clean",
+        action="store_true",
+        help="delete the kept local data (requests, accounts, KTP files) and start empty",
+    )
     args = parser.parse_args(argv)
 
+    persist_dir = StackConfig.state_dir / DEV_DATA
+    if args.clean and persist_dir.exists():
+        shutil.rmtree(persist_dir)
+        print(f"Deleted the kept local data ({persist_dir}).", flush=True)
     stack = LocalStack(
-        StackConfig(site_port=args.port, with_echo=args.with_echo, auto_deliver=True)
+        StackConfig(
+            site_port=args.port,
+            with_echo=args.with_echo,
+            auto_deliver=True,
+            persist_dir=persist_dir,
+        )
     )
     stopping = threading.Event()
 
@@ -491,6 +595,10 @@ def main(argv: list[str] | None = None) -> int:
         while not stopping.wait(1.0):
             if time.monotonic() >= next_sweep:
                 next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
+                try:
+                    stack.save_firestore()
+                except (requests.RequestException, RuntimeError) as error:
+                    print(f"Firestore data not saved: {error}", file=sys.stderr)
                 try:
                     answer = stack.sweep(timeout=60)
                     if answer.status_code != 200:

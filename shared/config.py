@@ -310,8 +310,12 @@ _SDP = (
 FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     "submit": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS,
     "ktp_uploaded": _FIRESTORE + _KTP_FILES + _TASKS + _LOOKUP_QUEUE + _DISPATCH_QUEUE,
-    # Checks that the caller is the lookup queue's task; owes nothing.
-    "sdp_lookup": _FIRESTORE + _SDP + _LOOKUP_QUEUE + ("TASKS_SERVICE_ACCOUNT",),
+    # Checks that the caller is the lookup queue's task; owes nothing. Its claim's lease (twin
+    # deliveries step aside) is the outbox's wait.
+    "sdp_lookup": _FIRESTORE
+    + _SDP
+    + _LOOKUP_QUEUE
+    + ("TASKS_SERVICE_ACCOUNT", "OUTBOX_RELAY_AFTER_SECONDS"),
     "status": _FIRESTORE,
     "reupload": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS,
     # Relays both queues, reconciles uploads as ktp_uploaded would; accepts only the scheduler.

@@ -228,12 +228,12 @@ def run_dispatch(
     request = deps.requests.get(task.request_id)
     if request is None:
         log(logger, logging.WARNING, "dispatch for an unknown request", request_id=task.request_id)
-        _acknowledge(deps, outbox_id, "unknown_request")
+        unit_of_work.acknowledge_alone(deps, outbox_id, "unknown_request")
         return "ignored_unknown_request"
     if task.kind is MessageKind.OPERATOR_FAILURE and (
         task.channel is not Channel.EMAIL or not deps.operator_alert_email
     ):
-        _acknowledge(deps, outbox_id, "no_operator_address")
+        unit_of_work.acknowledge_alone(deps, outbox_id, "no_operator_address")
         return "ignored_no_operator_address"
 
     context = message_context(request, task, deps)
@@ -397,14 +397,6 @@ def _record_outcome(task: DispatchTask, deps: Dependencies, outbox_id, change, n
             settle_in(tx, deps, message, now)
 
     unit_of_work.run(deps, step)
-
-
-def _acknowledge(deps: Dependencies, outbox_id: str | None, note: str) -> None:
-    if outbox_id:
-        unit_of_work.run(
-            deps,
-            lambda tx: unit_of_work.acknowledge(tx, outbox_id, deps.clock.now(), note),
-        )
 
 
 def settle_in(tx: Transaction, deps: Dependencies, changed: Message, now) -> str | None:

@@ -270,7 +270,7 @@ def run_sdp_lookup(
     request = deps.requests.get(request_id)
     if request is None:
         log(logger, logging.WARNING, "lookup for an unknown request", request_id=request_id)
-        _acknowledge_only(deps, outbox_id, "unknown_request")
+        unit_of_work.acknowledge_alone(deps, outbox_id, "unknown_request")
         return "ignored_unknown_request"
     # RECEIVED too: a request accepted before lookups were owed in the same step.
     if request.status not in (Status.RECEIVED, Status.SDP_LOOKUP):
@@ -281,9 +281,24 @@ def run_sdp_lookup(
             request_id=request_id,
             status=request.status.value,
         )
-        _acknowledge_only(deps, outbox_id, "duplicate")
+        unit_of_work.acknowledge_alone(deps, outbox_id, "duplicate")
         return "duplicate"
+    # A twin delivery may be looking this request up right now: one does, the other steps
+    # aside (the entry stays open until the one that works acknowledges it).
+    claim = f"lookup-{request_id}-{request.ktp.attempt}"
+    if not deps.claims.claim(claim, deps.clock.now(), deps.relay_after):
+        return "in_progress"
+    try:
+        return _look_up(request, deps, previous_attempts, outbox_id)
+    except BaseException:
+        # SDP down or the database: the queue's retry (or the relay) may try again at once.
+        with contextlib.suppress(Exception):
+            deps.claims.release(claim)
+        raise
 
+
+def _look_up(request, deps: Dependencies, previous_attempts: int, outbox_id) -> str:
+    request_id = request.request_id
     prisoner = request.prisoner
     query = SdpQuery(
         prisoner_name=prisoner.name,
@@ -331,13 +346,6 @@ def run_sdp_lookup(
         applied=applied,
     )
     return "awaiting_operator" if applied else "duplicate"
-
-
-def _acknowledge_only(deps: Dependencies, outbox_id: str | None, note: str) -> None:
-    if outbox_id:
-        unit_of_work.run(
-            deps, lambda tx: unit_of_work.acknowledge(tx, outbox_id, deps.clock.now(), note)
-        )
 
 
 # --- sweep ------------------------------------------------------------------------------------

@@ -49,6 +49,18 @@ def acknowledge(tx: Transaction, outbox_id: str | None, now: datetime, note: str
         tx.save_outbox(entry)
 
 
+def acknowledge_alone(deps: Dependencies, outbox_id: str | None, note: str) -> None:
+    """Acknowledge an entry in a commit of its own (a handler that found nothing to do). Read
+    first: copies of one task finding it acknowledged already write nothing, and meet in no
+    transaction."""
+    if not outbox_id:
+        return
+    entry = deps.store.outbox_entry(outbox_id)
+    if entry is None or not entry.is_open:
+        return
+    run(deps, lambda tx: acknowledge(tx, outbox_id, deps.clock.now(), note))
+
+
 def enqueue(deps: Dependencies, entry: OutboxEntry) -> bool:
     queue = deps.sdp_lookup_queue if entry.target is Target.SDP_LOOKUP else deps.dispatch_queue
     try:

@@ -11,7 +11,7 @@ from shared.domain.accounts import Role
 from shared.domain.messages import Channel, MessageKind, MessageState, message_id
 from shared.domain.model import DecisionKind, Status
 from shared.domain.outbox import EntryState
-from shared.domain.sdp import SdpCandidate
+from shared.domain.sdp import SdpCandidate, SdpUnavailable
 from shared.service_layer import auth, dispatch, review, services, unit_of_work
 from shared.service_layer.dispatch import DispatchTask
 from shared.service_layer.ports import Contention, UploadedObject
@@ -241,3 +241,22 @@ def test_send_again_queues_the_unknown_message_once_more(core):
         review.settle_unknown_message(
             operators, operator, request.request_id, whatsapp.message_id, "delete_everything"
         )
+
+
+def test_a_twin_lookup_steps_aside_while_the_first_works(core):
+    request = accepted(core)
+    claim = f"lookup-{request.request_id}-1"
+    assert core.claims.claim(claim, core.clock.now(), core.relay_after)  # the first copy
+    assert services.run_sdp_lookup(request.request_id, core) == "in_progress"
+    assert core.requests.get(request.request_id).status is Status.SDP_LOOKUP
+    core.clock.advance(seconds=61)  # the first copy died: its lease is over
+    assert services.run_sdp_lookup(request.request_id, core) == "awaiting_operator"
+
+
+def test_sdp_down_gives_the_lookup_back_for_the_retry(core):
+    request = accepted(core)
+    core.sdp.down = True
+    with pytest.raises(SdpUnavailable):
+        services.run_sdp_lookup(request.request_id, core)
+    core.sdp.down = False
+    assert services.run_sdp_lookup(request.request_id, core, 1) == "awaiting_operator"

@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
+
 def _name_default() -> str:
     from shared.config import SETTINGS
 

@@ -383,6 +383,11 @@ class LocalStack:
                 raise RuntimeError("the Firestore emulator reported an export but wrote none")
             for old in before:
                 shutil.rmtree(old, ignore_errors=True)
+            # A supervisor restart of the emulator imports this export, not the first one.
+            self._firestore.command = [
+                *(a for a in self._firestore.command if not a.startswith("--import-data=")),
+                f"--import-data={newest}",
+            ]
             return newest
 
     def _sdp_env(self) -> dict[str, str]:

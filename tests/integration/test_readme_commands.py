@@ -22,7 +22,8 @@ shows WIB.
 Not run (see `PLAN` for each): `make dev` and `make test` (the set-ups themselves: this test
 starts the same stack and is part of `make test`), system package installs, the full
 `infra/check.sh` (`make test` runs its steps), and whatever needs a Google Cloud project,
-credentials, Terraform state or the office's own SDP export.
+credentials, Terraform state or the office's own SDP export (of those, the Terraform outputs
+they read and the file they copy are checked against infra/ itself).
 """
 
 from __future__ import annotations
@@ -258,6 +259,21 @@ def test_infra_readme_whatsapp_printer():
     result = bash(block, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("--- ") >= 2, result.stdout[:500]
+
+
+def test_infra_readme_cloud_commands_name_what_infra_declares():
+    """What can be checked of the cloud-only blocks without the cloud: each `terraform output`
+    they read is an output of every environment, and the file they copy exists there."""
+    blocks = [block for readme, block in _readme_blocks() if readme == "infra/README.md"]
+    wanted = set()
+    for block in blocks:
+        wanted |= set(re.findall(r"terraform (?:-chdir=\S+ )?output (?:-raw |-json )?(\w+)", block))
+    assert {"load_balancer_ip", "site_url", "function_urls", "function_environment"} <= wanted
+    for environment in ("staging", "production"):
+        folder = REPO / "infra" / "environments" / environment
+        declared = set(re.findall(r'^output "(\w+)"', (folder / "outputs.tf").read_text(), re.M))
+        assert wanted <= declared, (environment, wanted - declared)
+        assert (folder / "terraform.tfvars.example").exists()
 
 
 # --- commands that need make dev's stack on its default ports ---------------------------------

@@ -276,6 +276,29 @@ def test_infra_readme_cloud_commands_name_what_infra_declares():
         assert (folder / "terraform.tfvars.example").exists()
 
 
+def test_a_port_left_in_time_wait_is_free_and_a_held_one_is_named():
+    """The quick restart once refused with "ports already in use: [9023]": the stopped
+    emulator's connections lingered in TIME_WAIT, which never stops a server from binding."""
+    import socket
+
+    from localdev.processes import port_holder, port_is_free, wait_for_ports
+
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    assert not port_is_free(port)
+    assert f"pid {os.getpid()} " in port_holder(port)
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server side closes first: its end of the connection is in TIME_WAIT
+    client.recv(1)
+    client.close()
+    server.close()
+    assert wait_for_ports([port], timeout=2) == []
+
+
 # --- commands that need make dev's stack on its default ports ---------------------------------
 
 

@@ -42,6 +42,8 @@ from pathlib import Path
 import pytest
 import requests
 
+pytestmark = pytest.mark.integration
+
 REPO = Path(__file__).resolve().parents[2]
 READMES = ("README.md", "infra/README.md")
 

@@ -52,9 +52,11 @@ WHATSAPP_ERRORS = {
 
 
 class Outbox:
-    def __init__(self):
+    def __init__(self, keep_in: Path | None = None):
         self.lock = threading.Lock()
-        self.messages: list[dict] = []
+        # `make dev` keeps what was received across restarts (one JSON line per message).
+        self.keep_in = keep_in
+        self.messages: list[dict] = _kept(keep_in)
         self.faults: dict[str, list[dict]] = {"email": [], "whatsapp": []}
         # (until, fault) per channel: answered on every call until time.monotonic() > until.
         self.standing: dict[str, list[tuple[float, dict]]] = {"email": [], "whatsapp": []}
@@ -228,6 +230,9 @@ class StandIn:
     def _store(self, record: dict) -> None:
         with self.outbox.lock:
             self.outbox.messages.append(record)
+            if self.outbox.keep_in is not None:
+                with self.outbox.keep_in.open("a", encoding="utf-8") as kept:
+                    kept.write(json.dumps(record, ensure_ascii=False) + "\n")
         if self.auto_deliver:
             threading.Timer(0.5, self.deliver_event, (record, "delivered")).start()
 
@@ -322,6 +327,8 @@ class StandIn:
     def clear(self, request: Request) -> Response:
         with self.outbox.lock:
             self.outbox.messages.clear()
+            if self.outbox.keep_in is not None:
+                self.outbox.keep_in.unlink(missing_ok=True)
             for queue in (*self.outbox.faults.values(), *self.outbox.standing.values()):
                 queue.clear()
         return _json({"cleared": True})
@@ -432,6 +439,13 @@ def ensure_sendgrid_key(path: Path) -> str:
     return base64.b64encode(der).decode()
 
 
+def _kept(path: Path | None) -> list[dict]:
+    if path is None or not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -440,10 +454,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--whatsapp-app-secret", required=True)
     parser.add_argument("--webhook-base", required=True)
     parser.add_argument("--auto-deliver", action="store_true")
+    parser.add_argument("--keep-outbox", type=Path, help="keep what is received in this file")
     args = parser.parse_args(argv)
     app = StandIn(
         args.sendgrid_key_file, args.whatsapp_app_secret, args.webhook_base, args.auto_deliver
     )
+    if args.keep_outbox:
+        args.keep_outbox.parent.mkdir(parents=True, exist_ok=True)
+        app.outbox = Outbox(args.keep_outbox)
     make_server(args.host, args.port, app, threaded=True).serve_forever()
 
 

@@ -188,6 +188,8 @@ class LocalStack:
         ]
         if c.auto_deliver:
             providers_command.append("--auto-deliver")
+        if c.persist_dir:
+            providers_command.append(f"--keep-outbox={c.persist_dir / 'outbox.jsonl'}")
         self._providers = ManagedProcess(
             "provider-standins",
             providers_command,

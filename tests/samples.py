@@ -114,3 +114,24 @@ def fake_service_account_key(directory: Path) -> Path:
         )
     )
     return path
+
+
+# What a cloud start needs (shared/config.py refuses to start without the required ones); the
+# values only have to be well formed: nothing is called.
+CLOUD_ENV = {
+    "FUNCTION_TARGET": "submit",
+    "REMISI_MODE": "cloud",
+    "GOOGLE_CLOUD_PROJECT": "p",
+    "REMISI_REGION": "asia-southeast2",
+    "KTP_BUCKET": "p-ktp",
+    "SDP_LOOKUP_QUEUE": "sdp-lookup",
+    "SDP_LOOKUP_URL": "https://asia-southeast2-p.cloudfunctions.net/sdp-lookup",
+    "TASKS_SERVICE_ACCOUNT": "tasks-invoker@p.iam.gserviceaccount.com",
+    "SWEEP_URL": "https://asia-southeast2-p.cloudfunctions.net/sweep",
+    "SCHEDULER_SERVICE_ACCOUNT": "scheduler@p.iam.gserviceaccount.com",
+    "SIGNING_SERVICE_ACCOUNT": "fn-submit@p.iam.gserviceaccount.com",
+    "SDP_SOURCE": "gcs",
+    "SDP_BUCKET": "p-sdp-snapshots",
+    "DISPATCH_QUEUE": "dispatch",
+    "DISPATCH_URL": "https://r-p.cloudfunctions.net/dispatch",
+}

@@ -23,7 +23,7 @@ from shared.domain.retention import REQUEST as RETENTION
 from shared.service_layer import services
 from tests.fakes import FixedClock, fake_dependencies
 from tests.infra.tf import ROOT, attr, blocks, module_config, stack
-from tests.samples import fake_service_account_key, form_payload
+from tests.samples import CLOUD_ENV, fake_service_account_key, form_payload
 
 # Queues declared before the code that uses them exists, and which issue brings that code.
 DECLARED_AHEAD = {"dispatch": "messaging: email and WhatsApp dispatch"}
@@ -230,21 +230,7 @@ def test_packaged_source_starts_in_cloud_mode_without_the_local_stack(tmp_path):
         "PATH": os.environ.get("PATH", ""),
         # main.py makes its clients at import; an offline, never-used key lets them be made.
         "GOOGLE_APPLICATION_CREDENTIALS": str(fake_service_account_key(tmp_path.parent)),
-        "FUNCTION_TARGET": "submit",
-        "REMISI_MODE": "cloud",
-        "GOOGLE_CLOUD_PROJECT": "p",
-        "REMISI_REGION": "asia-southeast2",
-        "KTP_BUCKET": "p-ktp",
-        "SDP_LOOKUP_QUEUE": "sdp-lookup",
-        "SDP_LOOKUP_URL": "https://asia-southeast2-p.cloudfunctions.net/sdp-lookup",
-        "TASKS_SERVICE_ACCOUNT": "tasks-invoker@p.iam.gserviceaccount.com",
-        "SWEEP_URL": "https://asia-southeast2-p.cloudfunctions.net/sweep",
-        "SCHEDULER_SERVICE_ACCOUNT": "scheduler@p.iam.gserviceaccount.com",
-        "SIGNING_SERVICE_ACCOUNT": "fn-submit@p.iam.gserviceaccount.com",
-        "SDP_SOURCE": "gcs",
-        "SDP_BUCKET": "p-sdp-snapshots",
-        "DISPATCH_QUEUE": "dispatch",
-        "DISPATCH_URL": "https://r-p.cloudfunctions.net/dispatch",
+        **CLOUD_ENV,
     }
     # Import what the cloud path imports, from the archive's layout only (not the repo).
     code = (

@@ -15,10 +15,10 @@ from localdev.stack import LocalStack, StackConfig
 def main(argv: list[str] | None = None) -> int:
     from shared import operators
 
-    # The stack's own settings, on its default ports; the process environment, where the
-    # clients look for the emulators, gets them too.
-    for name, value in LocalStack(StackConfig()).function_env().items():
-        os.environ.setdefault(name, value)
+    # The stack's own settings, on its default ports, over whatever the shell holds (an
+    # emulator host left from another stack would send the account elsewhere); the clients
+    # look for the emulators in the process environment.
+    os.environ.update(LocalStack(StackConfig()).function_env())
     return operators.main(argv)
 
 

@@ -385,6 +385,14 @@ def storage_client_for(stack):
     )
 
 
+def open_outbox_entries(firestore_client) -> int:
+    """Follow-ups still owed (the outbox entries nobody acknowledged yet)."""
+    from google.cloud.firestore import FieldFilter
+
+    query = firestore_client.collection("outbox").where(filter=FieldFilter("state", "==", "open"))
+    return sum(1 for _ in query.stream())
+
+
 def firestore_client_for(stack):
     import os
 
@@ -394,14 +402,22 @@ def firestore_client_for(stack):
     return firestore.Client(project=stack.config.project)
 
 
-def settle(stack, snapshot: Callable[[], object], max_seconds: float, log=print) -> int:
+def settle(
+    stack,
+    snapshot: Callable[[], object],
+    max_seconds: float,
+    log=print,
+    owed: Callable[[], int] | None = None,
+) -> int:
     """Play Cloud Scheduler until nothing changes: call the sweep (the relay), wait past
-    OUTBOX_RELAY_AFTER_SECONDS, compare `snapshot()`; stop after three quiet rounds or at
-    `max_seconds`. Returns the number of sweeps."""
+    OUTBOX_RELAY_AFTER_SECONDS, compare `snapshot()`; stop after three quiet rounds — and,
+    with `owed`, only once no outbox entry is open (the relay waits longer each round, so a
+    quiet spell can just be an entry between rounds) — or at `max_seconds`. Returns the number
+    of sweeps."""
     deadline = time.monotonic() + max_seconds
     pause = stack.config.outbox_relay_after_seconds + 2
     last, quiet, sweeps = None, 0, 0
-    while time.monotonic() < deadline and quiet < 3:
+    while time.monotonic() < deadline and (quiet < 3 or (owed is not None and owed() > 0)):
         try:
             answer = stack.sweep(timeout=120)
             report = answer.text[:200] if answer.status_code != 200 else answer.json()

@@ -25,6 +25,7 @@ from localdev.traffic import (
     form,
     ktp_photo,
     log_size,
+    open_outbox_entries,
     request_documents,
     settle,
     today_wib,
@@ -117,7 +118,13 @@ def test_a_hundred_requesters_through_duplicates_crashes_and_provider_errors(
         sent = requests.get(f"{stack.providers_url}/_control/messages", timeout=30).json()
         return Counter(d.get("status") for d in docs.values()), len(sent["messages"])
 
-    settle(stack, snapshot, 60, log=lambda line: None)
+    settle(
+        stack,
+        snapshot,
+        120,
+        log=lambda line: None,
+        owed=lambda: open_outbox_entries(firestore_client),
+    )
     verdict = assess(
         stack,
         outcomes,

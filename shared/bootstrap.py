@@ -239,7 +239,7 @@ def operator_web_config(settings: Settings):
     """The operator page's own web settings (cookie, the origin KTP images come from)."""
     from urllib.parse import urlsplit
 
-    from shared.operator_web.app import WebConfig
+    from shared.operator_web.web import WebConfig
 
     if settings.is_local:
         parts = urlsplit(settings.storage_public_url or "")

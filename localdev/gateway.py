@@ -211,8 +211,16 @@ def main(argv: list[str] | None = None) -> None:
 
     extra = {"echo": "http"} if args.with_echo else None
     source = Path(__file__).with_name("echo_function.py") if args.with_echo else None
-    app = build_gateway(extra, source, args.duplicate_tasks)
-    GunicornApplication(app, args.host, args.port, False).run()
+
+    class WorkerBuiltApplication(GunicornApplication):
+        # gunicorn calls load() in each worker it forks (no preload). The functions are built
+        # there, as each Cloud Functions instance builds its own: a master that created their
+        # gRPC clients before forking aborted at start ("epoll_wait error: Bad file
+        # descriptor"), because gRPC's event engine does not survive a fork.
+        def load(self):
+            return build_gateway(extra, source, args.duplicate_tasks)
+
+    WorkerBuiltApplication(None, args.host, args.port, False).run()
 
 
 if __name__ == "__main__":

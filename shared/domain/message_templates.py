@@ -25,6 +25,11 @@ _TEXT = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
 )
 _HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+# No template needs Jinja's globals (lipsum, range, dict, cycler, joiner, namespace); without
+# them a stored admin template sees its context and nothing else, even one saved before the
+# checks below existed.
+_TEXT.globals.clear()
+_HTML.globals.clear()
 
 EMAIL_TEMPLATES: dict[tuple[MessageKind, str], dict[str, str]] = {
     (MessageKind.RECEIPT, "id"): {
@@ -316,6 +321,35 @@ _FORBIDDEN_NODES = (
     nodes.Mul,
     nodes.Pow,
 )
+# Everything else an admin may write: output, text, a variable, a literal, if/elif/else, a
+# conditional expression, the allowed filters and tests, and/or/not, comparisons and ~.
+_ALLOWED_NODES = (
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Const,
+    nodes.If,
+    nodes.CondExpr,
+    nodes.Filter,
+    nodes.Test,
+    nodes.Not,
+    nodes.And,
+    nodes.Or,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.Concat,
+    nodes.Tuple,
+    nodes.List,
+    nodes.Keyword,
+)
+# The tags that declare names or change scope, by the word the admin wrote.
+_TAG_WORDS = {
+    nodes.Assign: "set",
+    nodes.AssignBlock: "set",
+    nodes.With: "with",
+    nodes.EvalContextModifier: "autoescape",
+    nodes.ScopedEvalContextModifier: "autoescape",
+}
 
 
 class TemplateInvalid(ValueError):
@@ -346,13 +380,29 @@ def _check_source(label: str, source: str, allowed_names: set[str], limit: int) 
             f"{label}: hanya {{{{ variabel }}}} dan {{% if %}} yang diizinkan "
             "(tanpa perulangan, pemanggilan fungsi, impor, makro, atau perkalian)."
         )
+    # Values are text: an attribute or an index can only reach methods and internals, which
+    # the sandbox would otherwise refuse only when the template runs.
+    if any(True for _ in tree.find_all((nodes.Getattr, nodes.Getitem))):
+        raise TemplateInvalid(
+            f"{label}: akses atribut atau indeks (seperti .nama atau [0]) tidak diizinkan "
+            "(sandbox); tulis nama variabel saja, misalnya {{ tracking_code }}."
+        )
+    # A named tag first: {% autoescape %} is also wrapped in an anonymous scope node.
+    refused = [node for node in tree.find_all(nodes.Node) if not isinstance(node, _ALLOWED_NODES)]
+    if refused:
+        word = next((_TAG_WORDS[type(n)] for n in refused if type(n) in _TAG_WORDS), None)
+        what = f"tag {{% {word} %}}" if word else "bagian templat ini"
+        raise TemplateInvalid(
+            f"{label}: {what} tidak diizinkan; hanya {{{{ variabel }}}} dan {{% if %}} "
+            "yang boleh dipakai."
+        )
     for node in tree.find_all((nodes.Filter, nodes.Test)):
         allowed = _ALLOWED_FILTERS if isinstance(node, nodes.Filter) else _ALLOWED_TESTS
         if node.name not in allowed:
             raise TemplateInvalid(f"{label}: penyaring/uji '{node.name}' tidak diizinkan.")
-    from jinja2 import meta
-
-    unknown = sorted(meta.find_undeclared_variables(tree) - allowed_names)
+    # Every name is a load of the context (nothing can declare one), so each must be one of
+    # the kind's variables; Jinja's own names (self, loop, caller, varargs) are not.
+    unknown = sorted({node.name for node in tree.find_all(nodes.Name)} - allowed_names)
     if unknown:
         raise TemplateInvalid(
             f"{label}: variabel tidak dikenal untuk jenis pesan ini: {', '.join(unknown)}."

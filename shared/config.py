@@ -210,6 +210,18 @@ SETTINGS: tuple[Setting, ...] = (
         cloud_required=False,
     ),
     Setting(
+        "WHATSAPP_WEBHOOK_MAX_AGE_SECONDS",
+        "a signed WhatsApp status or inbound message older than this is ignored (replays)",
+        cloud_required=False,
+        default="604800",
+    ),
+    Setting(
+        "WHATSAPP_WEBHOOK_MAX_AHEAD_SECONDS",
+        "a signed WhatsApp event dated further ahead than this is ignored (clock skew allowance)",
+        cloud_required=False,
+        default="300",
+    ),
+    Setting(
         "PROVIDER_TIMEOUT_SECONDS",
         "read timeout of SendGrid and WhatsApp calls (dispatch)",
         cloud_required=False,
@@ -249,6 +261,8 @@ MESSAGING_SETTINGS = (
     "WHATSAPP_API_VERSION",
     "WHATSAPP_APP_SECRET",
     "WHATSAPP_VERIFY_TOKEN",
+    "WHATSAPP_WEBHOOK_MAX_AGE_SECONDS",
+    "WHATSAPP_WEBHOOK_MAX_AHEAD_SECONDS",
     "OPERATOR_ALERT_EMAIL",
     "PROVIDER_TIMEOUT_SECONDS",
     "TEMPLATE_CACHE_SECONDS",
@@ -346,7 +360,14 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
         "TEMPLATE_CACHE_SECONDS",
     ),
     "sendgrid_events": _FIRESTORE + _SETTLING + ("SENDGRID_WEBHOOK_PUBLIC_KEY",),
-    "whatsapp_webhook": _FIRESTORE + _SETTLING + ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"),
+    "whatsapp_webhook": _FIRESTORE
+    + _SETTLING
+    + (
+        "WHATSAPP_APP_SECRET",
+        "WHATSAPP_VERIFY_TOKEN",
+        "WHATSAPP_WEBHOOK_MAX_AGE_SECONDS",
+        "WHATSAPP_WEBHOOK_MAX_AHEAD_SECONDS",
+    ),
 }
 
 # The Settings field each setting is read into (the others are in `sdp` or `messaging`).
@@ -493,6 +514,8 @@ class Settings:
             ("TEMPLATE_CACHE_SECONDS", 0, 3600),
             ("PROVIDER_TIMEOUT_SECONDS", 0, 120),
             ("UPLOAD_URL_MINUTES", 1, 60),
+            ("WHATSAPP_WEBHOOK_MAX_AGE_SECONDS", 60, 30 * 86400),
+            ("WHATSAPP_WEBHOOK_MAX_AHEAD_SECONDS", 0, 3600),
         ):
             if name in values and not (values[name].isdigit() and low <= int(values[name]) <= top):
                 raise ConfigurationError(f"{name} must be a whole number from {low} to {top}")

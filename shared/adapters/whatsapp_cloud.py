@@ -7,6 +7,7 @@ import requests
 
 from shared.adapters.sendgrid_email import retry_after_seconds
 from shared.domain.messages import MessageState
+from shared.domain.replay_window import unix_time
 from shared.service_layer.ports import (
     Failure,
     MalformedWebhook,
@@ -127,6 +128,7 @@ def parse_statuses(body: bytes) -> list[StatusUpdate]:
                         str(detail),
                         message_id=ours if isinstance(ours, str) and ours else None,
                         provider_message_id=theirs if isinstance(theirs, str) else None,
+                        at=unix_time(status.get("timestamp")),
                     )
                 )
     return updates

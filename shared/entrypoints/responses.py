@@ -273,13 +273,47 @@ def sendgrid_statuses(http_request: flask.Request, body: bytes, settings, deps):
     return _statuses(parse_events, body, deps)
 
 
+def whatsapp_window(settings):
+    """The replay window of WhatsApp events, from its two settings (their defaults: config)."""
+    from datetime import timedelta
+
+    from shared.config import SETTINGS as KNOWN
+    from shared.domain.replay_window import ReplayWindow
+
+    def seconds(name: str) -> int:
+        value = settings.messaging(name)
+        if not (isinstance(value, str) and value.isdigit()):
+            value = next(s.default for s in KNOWN if s.env == name)
+        return int(value)
+
+    return ReplayWindow(
+        timedelta(seconds=seconds("WHATSAPP_WEBHOOK_MAX_AGE_SECONDS")),
+        timedelta(seconds=seconds("WHATSAPP_WEBHOOK_MAX_AHEAD_SECONDS")),
+    )
+
+
 def whatsapp_statuses(http_request: flask.Request, body: bytes, settings, deps):
+    """Statuses and the families' replies. A signed event outside the replay window is
+    acknowledged (200: Meta would resend it forever) and counted, never applied."""
     from shared.adapters.webhook_signatures import verify_whatsapp
     from shared.adapters.whatsapp_cloud import parse_statuses
+    from shared.service_layer.dispatch import apply_statuses
+    from shared.service_layer.ports import MalformedWebhook
 
     secret = settings.messaging("WHATSAPP_APP_SECRET")
     _verified(lambda: verify_whatsapp(secret, http_request.headers, body), "whatsapp")
-    return _statuses(parse_statuses, body, deps)
+    try:
+        updates = parse_statuses(body)
+    except MalformedWebhook:
+        return problem(400, "invalid_json")
+    window, now = whatsapp_window(settings), deps.clock.now()
+    inside = [u for u in updates if window.admits(u.at, now)]
+    ignored = len(updates) - len(inside)
+    if ignored:
+        log(logger, logging.WARNING, "whatsapp statuses outside the replay window", count=ignored)
+    return json_response(
+        {"applied": apply_statuses(deps, inside), "ignored_out_of_window": ignored}
+    )
 
 
 def whatsapp_handshake(http_request: flask.Request, settings) -> flask.Response:

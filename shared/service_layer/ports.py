@@ -254,6 +254,7 @@ class StatusUpdate:
     detail: str | None
     message_id: str | None = None  # ours, when the provider echoes it back
     provider_message_id: str | None = None
+    at: datetime | None = None  # when the provider says it happened (the replay window)
 
 
 class EmailNotifier(Protocol):

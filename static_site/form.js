@@ -31,6 +31,19 @@
     var texts = rules.messages[code];
     return R.fill(texts[R.lang()] || texts.id, params);
   }
+  // As the server (shared/domain/form.py): NFKC first, every script's digits as ASCII digits.
+  function nfkc(text) { return String(text).normalize('NFKC'); }
+  function asciiDigits(text) {
+    return Array.prototype.map.call(String(text), function (ch) {
+      var cp = ch.codePointAt(0);
+      if (cp < 0x80) return ch;
+      for (var i = 0; i < rules.digit_zeros.length; i++) {
+        var zero = rules.digit_zeros[i];
+        if (cp >= zero && cp < zero + 10) return String(cp - zero);
+      }
+      return ch;
+    }).join('');
+  }
   function hasControl(text) { return /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/.test(text); }
 
   // --- the server's rules, field by field (shared/domain/form.py parse_submission) ----------
@@ -38,7 +51,7 @@
     var raw = value(name);
     if (!raw.trim()) return required ? { code: 'required' } : null;
     if (hasControl(multiline ? raw.replace(/[\r\n]/g, ' ') : raw)) return { code: 'invalid_text' };
-    var text = R.cleanText(raw), lim = rules.limits[name];
+    var text = R.cleanText(nfkc(raw)), lim = rules.limits[name];
     if (text.length < lim.min) return { code: 'too_short', params: { min: lim.min } };
     if (text.length > lim.max) return { code: 'too_long', params: { max: lim.max } };
     return null;
@@ -46,7 +59,12 @@
   function checkName(name) {
     var err = checkText(name, true);
     if (err) return err;
-    var text = R.cleanText(value(name));
+    var raw = value(name).normalize('NFC');
+    // Full-width or other compatibility forms, then Latin mixed with look-alikes (a Cyrillic і).
+    if (nfkc(raw) !== raw) return { code: 'name_special_forms' };
+    var all = raw.match(/\p{L}/gu) || [], latin = raw.match(/\p{Script=Latin}/gu) || [];
+    if (all.length && latin.length < all.length) return { code: latin.length ? 'name_mixed_script' : 'name_not_latin' };
+    var text = R.cleanText(nfkc(raw));
     var letters = (text.match(/\p{L}/gu) || []).length;
     if (letters < 2 || !/^[\p{L} .,'-]+$/u.test(text)) return { code: 'invalid_name' };
     return null;
@@ -69,11 +87,13 @@
       case 'address': return checkText(name, true, true);
       case 'whatsapp':
         if (!value(name).trim()) return { code: 'required' };
-        return R.normalizePhone(value(name), rules) ? null : { code: 'invalid_phone' };
+        var phone = asciiDigits(nfkc(value(name))).trim();
+        if (phone.length > 30 || !/^\+?[0-9 ().-]+$/.test(phone)) return { code: 'invalid_phone' };
+        return R.normalizePhone(phone, rules) ? null : { code: 'invalid_phone' };
       case 'email':
         var err = checkText(name, true);
         if (err) return err;
-        var email = value(name).replace(/\s/g, '');
+        var email = nfkc(value(name)).replace(/\s/g, '');
         return new RegExp(rules.patterns.email).test(email) && email.indexOf('..') < 0 ? null : { code: 'invalid_email' };
       case 'ktp':
         var input = $('ktp');

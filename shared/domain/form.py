@@ -6,6 +6,7 @@ choices, messages in both languages) so the page can check the same things befor
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -61,6 +62,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "choose_at_least_one": {
         "id": "Pilih minimal satu informasi yang dibutuhkan.",
         "en": "Choose at least one kind of information.",
+    },
+    "name_mixed_script": {
+        "id": "Nama mencampur huruf Latin dengan huruf abjad lain yang mirip (misalnya Kiril atau "
+        "Yunani). Tulis nama dengan huruf Latin biasa seperti di KTP.",
+        "en": "The name mixes Latin letters with look-alike letters of another alphabet (such as "
+        "Cyrillic or Greek). Write the name in plain Latin letters as on the KTP.",
+    },
+    "name_not_latin": {
+        "id": "Tulis nama dengan huruf Latin seperti di KTP.",
+        "en": "Write the name in Latin letters as on the KTP.",
+    },
+    "name_special_forms": {
+        "id": "Nama memuat huruf lebar atau bentuk huruf khusus. Tulis dengan huruf biasa "
+        "seperti di KTP.",
+        "en": "The name contains full-width or special letter forms. Write it in ordinary "
+        "letters as on the KTP.",
     },
     "invalid_phone": {
         "id": "Nomor WhatsApp tidak valid. Contoh: 0812 3456 7890 atau +62 812 3456 7890.",
@@ -144,29 +161,93 @@ class SubmissionForm:
 # --- normalisers (shared with the page through form_rules) -------------------------------------
 
 
+# The longest phone number as people type it (spaces, dashes, +62 and a stray 0 included).
+_PHONE_MAX_TYPED = 30
+_PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ().-]+$", re.ASCII)
+
+
+def ascii_digits(raw: str) -> str:
+    """Every decimal digit of any script written as its ASCII digit: a phone set to Arabic
+    (an Indonesian working in the Gulf) types ٠٨١٢…, and NFKC maps only the full-width forms.
+    Mapped, not refused: each such digit has exactly one value (Unicode's decimal property),
+    and what is kept is the ASCII E.164 number, never the typed characters."""
+    return "".join(
+        str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in raw
+    )
+
+
 def normalize_whatsapp(raw: str) -> str | None:
-    """Indonesian mobile numbers as people type them (0812…, +62 812…, 62812…, 812…) → E.164."""
-    digits = re.sub(r"[\s().-]", "", raw)
-    if digits.startswith("+"):
-        digits = digits[1:]
-    if not digits.isdigit():
+    """Indonesian mobile numbers as people type them (0812…, +62 812…, 62812…, 812…) → E.164,
+    checked with libphonenumber's Indonesian plan (a landline has no WhatsApp)."""
+    import phonenumbers
+
+    if not isinstance(raw, str) or len(raw) > _PHONE_MAX_TYPED:
         return None
+    typed = ascii_digits(unicodedata.normalize("NFKC", raw)).strip()
+    # Only digits and the separators people type: libphonenumber would read letters as a
+    # keypad's (0812abc… as 0812222…).
+    if not _PHONE_CHARACTERS.match(typed):
+        return None
+    digits = re.sub(r"[ ().-]", "", typed)
     if digits.startswith("62"):
-        national = digits[2:]
-    elif digits.startswith("0"):
-        national = digits[1:]
-    else:
-        national = digits
-    national = national.lstrip("0") if national.startswith("0") else national
-    # Mobile numbers are 8xx followed by 7 to 10 more digits (10–13 digits written with 0).
-    if not re.fullmatch(r"8[1-9]\d{7,10}", national):
+        digits = "+" + digits  # 62812…: the country code typed without its plus
+    try:
+        number = phonenumbers.parse(digits, "ID")
+    except phonenumbers.NumberParseException:
         return None
-    return "+62" + national
+    if (
+        number.country_code != 62
+        or not phonenumbers.is_valid_number_for_region(number, "ID")
+        or phonenumbers.number_type(number)
+        not in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        )
+    ):
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # Mobile numbers are 8xx followed by 7 to 10 more digits, as the page checks too.
+    return e164 if re.fullmatch(r"\+628[1-9]\d{7,10}", e164, re.ASCII) else None
+
+
+def normalize_email(raw: str) -> str | None:
+    """Syntax only (no DNS: a submit must not wait on, or fail with, a resolver). The domain
+    is lower-cased (and IDNA-checked), the local part kept as typed."""
+    from email_validator import EmailNotValidError, validate_email
+
+    email = raw.replace(" ", "")
+    if not _EMAIL.match(email) or ".." in email:
+        return None
+    try:
+        checked = validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return f"{checked.local_part}@{checked.domain.lower()}"
 
 
 def clean_text(raw: str) -> str:
-    text = unicodedata.normalize("NFC", raw)
+    # NFKC: full-width letters and digits, ligatures and the like become their plain forms,
+    # so what is stored, searched and compared with SDP is one spelling.
+    text = unicodedata.normalize("NFKC", raw)
     return " ".join(text.split())
+
+
+def name_script_problem(raw: str) -> str | None:
+    """Why a name is refused for its letters, or None. KTP and SDP names are Latin: full-width
+    or other compatibility forms, and Cyrillic/Greek look-alikes mixed in (a "Sіti" with a
+    Cyrillic і), are refused rather than quietly stored."""
+    nfc = unicodedata.normalize("NFC", raw)
+    if unicodedata.normalize("NFKC", nfc) != nfc:
+        return "name_special_forms"
+    scripts = {_script(ch) for ch in nfc if ch.isalpha()}
+    if scripts and scripts != {"LATIN"}:
+        return "name_mixed_script" if "LATIN" in scripts else "name_not_latin"
+    return None
+
+
+def _script(ch: str) -> str:
+    # The first word of a letter's Unicode name is its script (LATIN, CYRILLIC, GREEK, …).
+    return unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
 
 
 def _has_control_characters(text: str) -> bool:
@@ -202,8 +283,14 @@ def parse_submission(payload: dict, today: date) -> SubmissionForm:
         return value
 
     def person_name(field: str) -> str | None:
+        raw = payload.get(field)
         value = text(field)
-        if value is not None and field not in errors and not _looks_like_a_name(value):
+        if value is None or field in errors:
+            return value
+        problem = name_script_problem(raw)
+        if problem is not None:
+            errors[field] = FieldError(problem)
+        elif not _looks_like_a_name(value):
             errors[field] = FieldError("invalid_name")
         return value
 
@@ -241,12 +328,9 @@ def parse_submission(payload: dict, today: date) -> SubmissionForm:
 
     email = text("email")
     if email is not None and "email" not in errors:
-        email = email.replace(" ", "")
-        if not _EMAIL.match(email) or ".." in email:
+        email = normalize_email(email)
+        if email is None:
             errors["email"] = FieldError("invalid_email")
-        else:
-            local, domain = email.rsplit("@", 1)
-            email = f"{local}@{domain.lower()}"
 
     prisoner_name = person_name("prisoner_name")
     prisoner_upt = text("prisoner_upt", required=False)
@@ -340,7 +424,7 @@ def _choice(raw: object, enum_type):
 
 
 def _parse_iso_date(raw: object) -> date | None:
-    if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+    if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw, re.ASCII):
         return None
     try:
         return date.fromisoformat(raw)
@@ -375,4 +459,16 @@ def form_rules() -> dict:
         "ktp_content_types": [t.value for t in KtpContentType],
         "ktp_max_bytes": KTP_MAX_BYTES,
         "messages": MESSAGES,
+        # The page maps digits as ascii_digits() does: each script's zero, its nine follow it.
+        "digit_zeros": _digit_zeros(),
     }
+
+
+@functools.cache
+def _digit_zeros() -> list[int]:
+    return [
+        cp
+        for cp in range(0x80, 0x110000)
+        if unicodedata.decimal(chr(cp), None) == 0
+        and all(unicodedata.decimal(chr(cp + n), None) == n for n in range(10))
+    ]

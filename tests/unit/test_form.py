@@ -147,3 +147,98 @@ def test_the_rules_are_published_for_the_page():
     assert rules["ktp_max_bytes"] == 2 * 1024 * 1024
     assert "pengacara" in rules["relationships"]
     assert rules["messages"]["required"]["id"] == "Wajib diisi."
+
+
+# --- hostile text (issue 11): NFKC, ASCII digits, one script per name --------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0812٣٤٥٦٧٨٩٠",  # Arabic-Indic digits: was stored as +62812٣٤٥٦٧٨٩٠
+        "۰۸۱۲۳۴۵۶۷۸۹۰",  # Extended Arabic-Indic (Persian/Urdu keyboards)
+        "０８１２－３４５６－７８９０",  # full-width digits and dash
+        "+62 812 ३४५६ ७८९०",  # Devanagari
+    ],
+)
+def test_digits_of_any_script_are_stored_as_ascii_e164(typed):
+    form = parse_submission(form_payload(TODAY, whatsapp=typed), TODAY)
+    assert form.requester.whatsapp == "+6281234567890"
+    assert form.requester.whatsapp.isascii()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0812abc4567",  # libphonenumber alone would read these as keypad digits
+        "0812 3456 7890 ext 1",
+        "0812\u200b3456\u200b7890",  # zero-width spaces
+        "+60 12 345 6789",  # a Malaysian mobile: the office answers Indonesian numbers
+        "0211 2345 678",  # a Jakarta landline has no WhatsApp
+        "0" * 40,
+        "٠٨١٢",
+    ],
+)
+def test_phone_numbers_that_are_refused(typed):
+    assert errors_of(form_payload(TODAY, whatsapp=typed)) == {"whatsapp": "invalid_phone"}
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Sіti Nurhaliza", "name_mixed_script"),  # Cyrillic і
+        ("Ahmad Fauzі", "name_mixed_script"),
+        ("Αhmad", "name_mixed_script"),  # Greek capital alpha
+        ("Ｓｉｔｉ Ｎｕｒ", "name_special_forms"),  # full-width Latin
+        ("Siti ﬁtri", "name_special_forms"),  # the fi ligature
+        ("Сергей Иванов", "name_not_latin"),
+    ],
+)
+def test_look_alike_and_full_width_names_are_refused_in_indonesian(name, code):
+    for field in ("requester_name", "prisoner_name"):
+        with pytest.raises(FormInvalid) as caught:
+            parse_submission(form_payload(TODAY, **{field: name}), TODAY)
+        error = caught.value.errors[field]
+        assert (error.code, set(caught.value.errors)) == (code, {field})
+        assert "huruf" in error.text() and "KTP" in error.text()
+
+
+def test_latin_names_with_accents_and_apostrophes_pass():
+    form = parse_submission(
+        form_payload(TODAY, requester_name="José Ma'ruf", prisoner_name="Nur 'Aini binti Ali"),
+        TODAY,
+    )
+    assert (form.requester.name, form.prisoner.name) == ("José Ma'ruf", "Nur 'Aini binti Ali")
+
+
+def test_free_text_is_nfkc_normalised():
+    form = parse_submission(
+        form_payload(TODAY, address="Ｊｌ. Raya Serang Ｎｏ. １２", prisoner_upt="Lapas Ｓerang"),
+        TODAY,
+    )
+    assert form.requester.address == "Jl. Raya Serang No. 12"
+    assert form.prisoner.upt == "Lapas Serang"
+
+
+def test_dates_take_ascii_digits_only():
+    errors = errors_of(form_payload(TODAY, prisoner_birth_date="١٩٩٠-٠١-٠١"))
+    assert errors == {"prisoner_birth_date": "invalid_date"}
+
+
+def test_emails_are_checked_for_syntax_without_any_dns_lookup(monkeypatch):
+    import socket
+
+    def no_dns(*args, **kwargs):
+        raise AssertionError("the submit path must not resolve names")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setattr(socket, "gethostbyname", no_dns)
+    form = parse_submission(form_payload(TODAY, email="Siti.N@Contoh-Tidak-Ada.ID"), TODAY)
+    assert form.requester.email == "Siti.N@contoh-tidak-ada.id"
+    for bad in ("siti@localhost", "siti@contoh.invalid", "siti@-contoh.id", "siti@contoh.id."):
+        assert errors_of(form_payload(TODAY, email=bad)) == {"email": "invalid_email"}, bad
+
+
+def test_the_page_gets_each_script_s_zero_to_map_digits_as_the_server_does():
+    zeros = form_rules()["digit_zeros"]
+    assert 0x0660 in zeros and 0x06F0 in zeros and 0xFF10 in zeros and 0x30 not in zeros

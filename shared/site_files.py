@@ -15,7 +15,17 @@
 A static file rather than an endpoint: the form page then needs no function call before it is
 usable, the file is cached by the CDN, and a slow network pays for it once.
 
+The site is built per environment (`shared.security_headers.ENVIRONMENTS`): each page's
+`<meta>` CSP lets it reach only this origin and that environment's upload host. The committed
+`static_site/` is the local build (uploads to the local stack's storage front on 127.0.0.1);
+a deployment builds a copy elsewhere, which infra uploads (infra/modules/remisi/frontend.tf):
+
     python -m shared.site_files [--require-office]
+    python -m shared.site_files --environment production --require-office \
+        --out infra/environments/production/.build/site
+
+With a Cloudflare Turnstile site key (`--turnstile-site-key`, or TURNSTILE_SITE_KEY) the form
+pages may also load, frame and call https://challenges.cloudflare.com.
 """
 
 from __future__ import annotations
@@ -24,9 +34,12 @@ import argparse
 import base64
 import hashlib
 import json
+import os
 import re
+import shutil
 from pathlib import Path
 
+from shared import security_headers
 from shared.domain import form
 from shared.domain.tracking import ALPHABET
 from shared.office import Office
@@ -47,6 +60,8 @@ _SCRIPT = re.compile(
 )
 _SCRIPT_SRC = re.compile(r"script-src [^;\"]*")
 _RULES = re.compile(r'<script type="application/json" id="form-rules">.*?</script>', re.S)
+_POLICY = re.compile(r'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(">)')
+LOCAL = security_headers.ENVIRONMENTS["local"]
 
 
 def rules() -> dict:
@@ -108,27 +123,77 @@ def read_site_script(name: str) -> str:
     return (SITE / name).read_text(encoding="utf-8")
 
 
-def generate_page(page: str, css: str, rules_json: str) -> str:
-    return inline_scripts(inline_stylesheet(page, css), read_site_script, rules_json)
+def environment_policy(
+    page: str, environment: security_headers.SiteEnvironment, turnstile: bool = False
+) -> str:
+    """The page with its `<meta>` CSP made for `environment` (`security_headers.page_policy`)."""
+    if len(_POLICY.findall(page)) != 1:
+        raise ValueError("a page needs exactly one <meta> Content-Security-Policy")
+    return _POLICY.sub(
+        lambda m: m[1] + security_headers.page_policy(m[2], environment, turnstile) + m[3], page
+    )
+
+
+def generate_page(
+    page: str,
+    css: str,
+    rules_json: str,
+    environment: security_headers.SiteEnvironment = LOCAL,
+    turnstile: bool = False,
+) -> str:
+    page = inline_scripts(inline_stylesheet(page, css), read_site_script, rules_json)
+    return environment_policy(page, environment, turnstile)
+
+
+def build(
+    out: Path,
+    environment: security_headers.SiteEnvironment,
+    office: Office,
+    turnstile_site_key: str = "",
+) -> None:
+    """The site for `environment` in `out` (the committed static_site/ itself for local)."""
+    if out.resolve() != SITE.resolve():
+        # A fresh copy, so a file removed from the site is not uploaded again; only an earlier
+        # build (or nothing) is ever replaced.
+        if out.exists() and any(out.iterdir()):
+            if not (out / "index.html").is_file():
+                raise ValueError(f"{out} is not empty and holds no earlier build of the site")
+            shutil.rmtree(out)
+        shutil.copytree(SITE, out)
+    elif environment is not LOCAL:
+        raise ValueError("static_site/ is the local build: give --out for another environment")
+    rules_json = render(rules())
+    (out / RULES_FILE.name).write_text(rules_json, encoding="utf-8")
+    (out / OFFICE_FILE.name).write_text(render(office.as_dict()), encoding="utf-8")
+    css = STYLESHEET.read_text(encoding="utf-8")
+    for name in PAGES:
+        source = (SITE / name).read_text(encoding="utf-8")
+        page = generate_page(source, css, rules_json, environment, bool(turnstile_site_key))
+        (out / name).write_text(page, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--require-office", action="store_true", help="fail without OFFICE_*")
-    args = parser.parse_args(argv)
-    rules_json = render(rules())
-    RULES_FILE.write_text(rules_json, encoding="utf-8")
-    OFFICE_FILE.write_text(
-        render(Office.from_env(require=args.require_office).as_dict()), encoding="utf-8"
+    parser.add_argument(
+        "--environment", choices=sorted(security_headers.ENVIRONMENTS), default="local"
     )
-    css = STYLESHEET.read_text(encoding="utf-8")
-    for name in PAGES:
-        path = SITE / name
-        page = generate_page(path.read_text(encoding="utf-8"), css, rules_json)
-        path.write_text(page, encoding="utf-8")
+    parser.add_argument("--out", type=Path, default=SITE, help="default: static_site/ (local)")
+    parser.add_argument("--turnstile-site-key", default=os.environ.get("TURNSTILE_SITE_KEY", ""))
+    args = parser.parse_args(argv)
+    environment = security_headers.ENVIRONMENTS[args.environment]
+    try:
+        build(
+            args.out,
+            environment,
+            Office.from_env(require=args.require_office),
+            args.turnstile_site_key,
+        )
+    except ValueError as refused:
+        parser.error(str(refused))
     print(
-        f"wrote {RULES_FILE}, {OFFICE_FILE} and the inlined stylesheet and scripts of "
-        + ", ".join(PAGES)
+        f"wrote the {environment.name} site to {args.out}: form rules, office, and the inlined "
+        "stylesheet, scripts and policy of " + ", ".join(PAGES)
     )
     return 0
 

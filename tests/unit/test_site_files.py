@@ -1,8 +1,12 @@
 """The site's generated files match the code and settings they come from."""
 
 import json
+import re
+from pathlib import Path
 
-from shared import site_files
+import pytest
+
+from shared import security_headers, site_files
 from shared.domain.form import MESSAGES
 from shared.domain.retention import REQUEST as RETENTION
 from shared.office import Office, OfficeNotConfigured
@@ -41,3 +45,107 @@ def test_every_page_carries_the_current_stylesheet_and_its_hash():
         assert page == site_files.inline_stylesheet(page, css), name
         assert f'<style id="app-css">{css}</style>' in page, name
         assert 'href="app.css"' not in page, name
+
+
+# --- the site per environment ------------------------------------------------------------------
+
+_META_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
+_INLINE = re.compile(r'<script data-src="[\w-]+\.js">(.*?)</script>', re.S)
+
+
+def _built(tmp_path, environment: str, turnstile_site_key: str = "") -> Path:
+    out = tmp_path / environment
+    site_files.build(
+        out, security_headers.ENVIRONMENTS[environment], Office.from_env({}), turnstile_site_key
+    )
+    return out
+
+
+def _policy(page: str) -> dict[str, list[str]]:
+    (content,) = _META_CSP.findall(page)
+    return {d.split()[0]: d.split()[1:] for d in content.split(";") if d.strip()}
+
+
+@pytest.mark.parametrize("environment", ["staging", "production"])
+def test_a_deployed_build_reaches_only_its_own_origin_and_upload_host(tmp_path, environment):
+    # Measured: the published CSP kept connect-src http://127.0.0.1:* (the local stack's).
+    out = _built(tmp_path, environment)
+    for name in site_files.PAGES:
+        page = (out / name).read_text(encoding="utf-8")
+        assert "127.0.0.1" not in page, name
+        policy = _policy(page)
+        if "connect-src" in policy:
+            assert policy["connect-src"] == ["'self'", "https://storage.googleapis.com"], name
+        assert security_headers.TURNSTILE_ORIGIN not in page, name
+    # Every other file of the site is copied as it is.
+    for source in site_files.SITE.iterdir():
+        assert (out / source.name).is_file(), source.name
+    assert (out / "form-rules.json").read_text() == site_files.render(site_files.rules())
+
+
+def test_the_pages_talking_to_the_network_are_the_ones_with_connect_src():
+    # The form and the status page upload; a page without connect-src gets none added.
+    networked = {
+        name
+        for name in site_files.PAGES
+        if "connect-src" in _policy((site_files.SITE / name).read_text(encoding="utf-8"))
+    }
+    assert {"index.html", "status.html"} <= networked
+
+
+def test_each_built_page_lists_exactly_the_hashes_of_its_inlined_scripts(tmp_path):
+    out = _built(tmp_path, "production", "0x4AAAAAAAtest")
+    for name in site_files.PAGES:
+        page = (out / name).read_text(encoding="utf-8")
+        inlined = {site_files._sha256(code) for code in _INLINE.findall(page)}
+        scripts = set(_policy(page)["script-src"]) - {security_headers.TURNSTILE_ORIGIN}
+        assert inlined and scripts == inlined, name
+
+
+def test_a_turnstile_site_key_opens_the_form_pages_to_cloudflares_challenge_only(tmp_path):
+    out = _built(tmp_path, "production", "0x4AAAAAAAtest")
+    origin = security_headers.TURNSTILE_ORIGIN
+    for name in site_files.PAGES:
+        policy = _policy((out / name).read_text(encoding="utf-8"))
+        if "connect-src" in policy:
+            assert origin in policy["script-src"] and origin in policy["connect-src"], name
+            assert policy["frame-src"] == [origin], name
+        else:
+            assert origin not in str(policy), name
+    # Building again without the key takes it away (the build is idempotent either way).
+    page = (out / "index.html").read_text(encoding="utf-8")
+    again = site_files.environment_policy(page, security_headers.ENVIRONMENTS["production"])
+    assert origin not in again and "frame-src" not in again
+    assert (
+        site_files.environment_policy(again, security_headers.ENVIRONMENTS["production"]) == again
+    )
+
+
+def test_committed_pages_are_the_local_build():
+    for name in site_files.PAGES:
+        page = (site_files.SITE / name).read_text(encoding="utf-8")
+        assert page == site_files.environment_policy(page, site_files.LOCAL), name
+        assert "https://storage.googleapis.com" not in page, name
+
+
+def test_the_committed_site_is_never_overwritten_with_another_environment():
+    with pytest.raises(ValueError, match="--out"):
+        site_files.build(
+            site_files.SITE, security_headers.ENVIRONMENTS["production"], Office.from_env({})
+        )
+
+
+def test_a_build_replaces_only_an_earlier_build(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a site")
+    with pytest.raises(ValueError, match="no earlier build"):
+        site_files.build(tmp_path, security_headers.ENVIRONMENTS["production"], Office.from_env({}))
+    assert (tmp_path / "notes.txt").is_file()
+    out = _built(tmp_path, "production")
+    (out / "gone.js").write_text("// removed from the site since")
+    _built(tmp_path, "production")
+    assert not (out / "gone.js").exists()
+
+
+def test_every_page_of_the_site_is_built():
+    # A page left out of PAGES would keep its source policy (and no inlined scripts).
+    assert {p.name for p in site_files.SITE.glob("*.html")} == set(site_files.PAGES)

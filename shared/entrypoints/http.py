@@ -4,7 +4,9 @@
 (`Content-Length` or chunked), checks the caller when a verifier is given, runs the handler
 within a deadline, and maps what can go wrong to JSON: a refusal to its own status, a database
 that is contended or unreachable to 503 with Retry-After (the caller or the queue tries again,
-and nothing was half-written), anything else to a logged JSON 500.
+and nothing was half-written), anything else to a logged JSON 500. Every answer, errors
+included, leaves with the security headers (`shared.security_headers.API_HEADERS`; a page's own
+CSP, as the operator page sets, is kept).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 import flask
 from google.api_core import exceptions as google_errors
 
+from shared import security_headers
 from shared.domain.texts import text
 from shared.logs import get_logger, log
 from shared.service_layer.ports import Contention
@@ -120,6 +123,9 @@ def endpoint(
     def wrap(handler: Callable[[flask.Request, bytes], flask.Response]):
         @functools.wraps(handler)
         def entry(http_request: flask.Request) -> flask.Response:
+            return security_headers.apply(answer(http_request), security_headers.API_HEADERS)
+
+        def answer(http_request: flask.Request) -> flask.Response:
             try:
                 if http_request.method not in methods:
                     return problem(405, "method_not_allowed")

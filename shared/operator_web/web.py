@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import flask
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
+from shared import security_headers
 from shared.domain import labels
 from shared.domain.accounts import Operator, Permission, Session, allowed
 from shared.domain.messages import CHANNEL_LABELS, KIND_LABELS, STATE_LABELS
@@ -124,7 +125,7 @@ def invalid(ctx: Context, text: str) -> flask.Response:
 
 
 def secured(response: flask.Response, config: WebConfig) -> flask.Response:
-    """Every answer: a strict CSP (no third-party assets), no caching, no framing."""
+    """Every answer: a strict CSP (no third-party assets), no caching, no framing, HTTPS only."""
     storage = config.storage_origin
     # Only the KTP itself may be framed, and only by this site (a PDF on the request's page).
     framable = response.headers.get("X-Frame-Options") == "SAMEORIGIN"
@@ -139,5 +140,6 @@ def secured(response: flask.Response, config: WebConfig) -> flask.Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    response.headers["Permissions-Policy"] = security_headers.COMMON["Permissions-Policy"]
+    response.headers["Strict-Transport-Security"] = security_headers.HSTS
     return response

@@ -84,7 +84,7 @@ def bootstrap(
     from shared.adapters.firestore_repository import FirestoreRequestRepository
     from shared.adapters.firestore_store import FirestoreStore
     from shared.adapters.firestore_transactions import READ_TIMEOUT, TRANSACTION_DEADLINE
-    from shared.domain.sla import OfficeHours
+    from shared.adapters.indonesian_holidays import office_calendar
 
     client = firestore_client(settings)
     clock = SystemClock()
@@ -102,7 +102,12 @@ def bootstrap(
         # Longer than a provider call can take (connect and read timeouts, with margin).
         "send_lease": lambda: timedelta(seconds=2 * settings.provider_timeout + 10),
         "operator_alert_email": lambda: settings.messaging("OPERATOR_ALERT_EMAIL") or None,
-        "office_hours": lambda: OfficeHours.parse(settings.office_hours),
+        # Holidays and cuti bersama always; closures where the row gives them (see config).
+        "office_hours": lambda: office_calendar(
+            settings.office_hours,
+            settings.office_closures if settings.gives("OFFICE_CLOSURES") else "",
+        ),
+        "answer_promise": lambda: settings.answer_promise,
         "session_key": lambda: settings.operator_session_key.encode(),
     }
     parts, refused = {}, {}

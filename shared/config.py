@@ -137,6 +137,19 @@ SETTINGS: tuple[Setting, ...] = (
         local_default="1-5 08:00-16:00 +07:00",
     ),
     Setting(
+        "OFFICE_CLOSURES",
+        "days the office is closed beyond Indonesia's holidays and cuti bersama, ISO dates "
+        "separated by commas (2026-08-18,2026-12-31); the SLA clocks skip them",
+        cloud_required=False,
+    ),
+    Setting(
+        "ANSWER_PROMISE_WORKING_MINUTES",
+        "working time within which the confirmation and status pages promise the answer "
+        "(the SOP's 8 minutes, plus the queue a holiday surge brings)",
+        cloud_required=False,
+        default="120",
+    ),
+    Setting(
         "OPERATOR_SESSION_KEY",
         "key of the operator session-id hash (a secret; the operator function needs it)",
         cloud_required=False,
@@ -311,6 +324,10 @@ _LOOKUP_QUEUE = ("SDP_LOOKUP_QUEUE", "SDP_LOOKUP_URL")
 _DISPATCH_QUEUE = ("DISPATCH_QUEUE", "DISPATCH_URL")
 # Settling a message: both channels failed -> a notice to this address, if set.
 _SETTLING = _TASKS + _DISPATCH_QUEUE + ("OPERATOR_ALERT_EMAIL",)
+# The office's calendar: its hours and closure days (Indonesia's holidays need no setting).
+_CALENDAR = ("SLA_WORKING_HOURS", "OFFICE_CLOSURES")
+# The requester's expected-answer line (submit and the status page).
+_PROMISE = _CALENDAR + ("ANSWER_PROMISE_WORKING_MINUTES",)
 _SDP = (
     "SDP_SOURCE",
     "SDP_BUCKET",
@@ -322,7 +339,7 @@ _SDP = (
 # One row per entry point of functions/main.py: the settings its code path reads. Local-only
 # settings (the emulators) are read by every function in local mode and refused in the cloud.
 FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
-    "submit": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS,
+    "submit": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS + _PROMISE,
     "ktp_uploaded": _FIRESTORE + _KTP_FILES + _TASKS + _LOOKUP_QUEUE + _DISPATCH_QUEUE,
     # Checks that the caller is the lookup queue's task; owes nothing. Its claim's lease (twin
     # deliveries step aside) is the outbox's wait.
@@ -330,7 +347,7 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     + _SDP
     + _LOOKUP_QUEUE
     + ("TASKS_SERVICE_ACCOUNT", "OUTBOX_RELAY_AFTER_SECONDS"),
-    "status": _FIRESTORE,
+    "status": _FIRESTORE + _PROMISE,
     "reupload": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS,
     # Relays both queues, reconciles uploads as ktp_uploaded would; accepts only the scheduler.
     "sweep": _FIRESTORE
@@ -342,7 +359,7 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     "operator": _FIRESTORE
     + _KTP_FILES
     + _SETTLING
-    + ("OFFICE_NAME", "SLA_WORKING_HOURS", "OPERATOR_SESSION_KEY"),
+    + ("OFFICE_NAME", "SLA_WORKING_HOURS", "OFFICE_CLOSURES", "OPERATOR_SESSION_KEY"),
     "dispatch": _FIRESTORE
     + _SETTLING
     + (
@@ -385,6 +402,8 @@ _FIELDS = {
     "sdp": "SDP_SOURCE",
     "office_name": "OFFICE_NAME",
     "office_hours": "SLA_WORKING_HOURS",
+    "office_closures": "OFFICE_CLOSURES",
+    "answer_promise": "ANSWER_PROMISE_WORKING_MINUTES",
     "operator_session_key": "OPERATOR_SESSION_KEY",
     "dispatch_queue": "DISPATCH_QUEUE",
     "dispatch_url": "DISPATCH_URL",
@@ -433,6 +452,8 @@ class Settings:
     sdp: tuple[tuple[str, str], ...] = ()
     office_name: str = ""
     office_hours: str = "1-5 08:00-16:00 +07:00"
+    office_closures: str = ""
+    answer_promise: timedelta = timedelta(minutes=120)
     operator_session_key: str = ""
     # Only the plain-HTTP local stack may drop Secure (cloud mode refuses the setting).
     operator_cookie_secure: bool = True
@@ -514,6 +535,7 @@ class Settings:
             ("TEMPLATE_CACHE_SECONDS", 0, 3600),
             ("PROVIDER_TIMEOUT_SECONDS", 0, 120),
             ("UPLOAD_URL_MINUTES", 1, 60),
+            ("ANSWER_PROMISE_WORKING_MINUTES", 1, 5 * 8 * 60),
             ("WHATSAPP_WEBHOOK_MAX_AGE_SECONDS", 60, 30 * 86400),
             ("WHATSAPP_WEBHOOK_MAX_AHEAD_SECONDS", 0, 3600),
         ):
@@ -523,6 +545,8 @@ class Settings:
         read = {
             "OFFICE_NAME": str,
             "SLA_WORKING_HOURS": _office_hours,
+            "OFFICE_CLOSURES": _office_closures,
+            "ANSWER_PROMISE_WORKING_MINUTES": lambda v: timedelta(minutes=int(v)),
             "OPERATOR_SESSION_KEY": str,
             "UPLOAD_URL_MINUTES": lambda v: timedelta(minutes=int(v)),
             "OUTBOX_RELAY_AFTER_SECONDS": lambda v: timedelta(seconds=int(v)),
@@ -565,6 +589,16 @@ def _check_sdp_source(mode: str, values: dict[str, str]) -> None:
         raise ConfigurationError(
             f"SDP_SOURCE={sdp_source} is missing settings: {', '.join(missing)}"
         )
+
+
+def _office_closures(spec: str) -> str:
+    from shared.domain.calendar import parse_closures
+
+    try:
+        parse_closures(spec)
+    except ValueError as error:
+        raise ConfigurationError(f"OFFICE_CLOSURES: {error}") from None
+    return spec
 
 
 def _office_hours(spec: str) -> str:

@@ -326,7 +326,7 @@
 
   function finish() {
     sessionStorage.removeItem('remisi-key');
-    try { sessionStorage.setItem('remisi-last', JSON.stringify({ code: pending.answer.tracking_code, contact: pending.contact })); } catch (e) { /* ignore */ }
+    try { sessionStorage.setItem('remisi-last', JSON.stringify({ code: pending.answer.tracking_code, contact: pending.contact, expected: pending.answer.expected_answer })); } catch (e) { /* ignore */ }
     progressText(R.ui('done'));
     location.href = 'selesai.html#' + encodeURIComponent(pending.answer.tracking_code);
   }

@@ -12,6 +12,14 @@
       return;
     }
     output.textContent = code;
+    // The server's expected-answer line (office calendar), kept by the form for this code.
+    try {
+      var last = JSON.parse(sessionStorage.getItem('remisi-last') || '{}');
+      if (last.code === code && typeof last.expected === 'string' && last.expected) {
+        document.getElementById('expected').textContent = last.expected;
+        document.getElementById('expected').hidden = false;
+      }
+    } catch (e) { /* nothing kept: no line */ }
     document.getElementById('status-link').href = 'status.html?kode=' + encodeURIComponent(code);
     function copied() {
       document.getElementById('copied').textContent = window.Remisi.lang() === 'en' ? 'Code copied.' : 'Kode disalin.';

@@ -74,6 +74,8 @@
     $('result').hidden = false;
     $('result-title').textContent = data.title;
     $('result-next').textContent = data.next;
+    $('result-expected').hidden = !data.expected_answer;
+    $('result-expected').textContent = data.expected_answer || '';
     $('result-rejection').hidden = !data.rejection;
     $('result-rejection').textContent = data.rejection || '';
     var list = $('timeline');

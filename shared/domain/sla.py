@@ -1,14 +1,18 @@
 """SLA clocks against the SOP targets, counted in the office's working hours.
 
 SOP "Pelayanan Informasi Remisi": the operator verifies in SDP within 3 minutes (step 3) and
-answers within 5 more (steps 4/5). A request that arrives at night is not late in the morning.
+answers within 5 more (steps 4/5). A request that arrives at night is not late in the morning,
+nor one that arrives on 17 August or in the Idul Fitri week: the office's days off (public
+holidays, cuti bersama, its own closures) come from its calendar (`closed_on`), which the queue,
+the requester's expected-answer line and every report share through one OfficeHours.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta, timezone
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 VERIFICATION_TARGET = timedelta(minutes=3)
 ANSWER_TARGET = timedelta(minutes=5)
@@ -29,6 +33,8 @@ class OfficeHours:
     opens: time
     closes: time
     offset: timedelta
+    # The day's name when the office is closed on it (holiday, cuti bersama, closure), else None.
+    closed_on: Callable[[date], str | None] | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, spec: str) -> OfficeHours:
@@ -49,6 +55,15 @@ class OfficeHours:
     def tz(self) -> timezone:
         return timezone(self.offset)
 
+    def with_calendar(self, closed_on: Callable[[date], str | None]) -> OfficeHours:
+        return replace(self, closed_on=closed_on)
+
+    def closure(self, day: date) -> str | None:
+        return self.closed_on(day) if self.closed_on is not None else None
+
+    def is_working_day(self, day: date) -> bool:
+        return self.first_day <= day.isoweekday() <= self.last_day and self.closure(day) is None
+
     def working_time(self, start: datetime, end: datetime) -> timedelta:
         if end <= start:
             return timedelta(0)
@@ -56,7 +71,7 @@ class OfficeHours:
         total = timedelta(0)
         day = local_start.date()
         while day <= local_end.date():
-            if self.first_day <= day.isoweekday() <= self.last_day:
+            if self.is_working_day(day):
                 opens = datetime.combine(day, self.opens, self.tz)
                 closes = datetime.combine(day, self.closes, self.tz)
                 overlap = min(closes, local_end) - max(opens, local_start)
@@ -64,6 +79,30 @@ class OfficeHours:
                     total += overlap
             day += timedelta(days=1)
         return total
+
+    def after_working_time(self, start: datetime, amount: timedelta) -> datetime:
+        """The instant at which `amount` of working time has passed since `start`."""
+        local = start.astimezone(self.tz)
+        day, left = local.date(), amount
+        for _ in range(3 * 366):  # a year of closures would be a misconfiguration, not a wait
+            if self.is_working_day(day):
+                opens = datetime.combine(day, self.opens, self.tz)
+                closes = datetime.combine(day, self.closes, self.tz)
+                begin = max(opens, local)
+                if begin < closes:
+                    if left <= closes - begin:
+                        return begin + left
+                    left -= closes - begin
+            day += timedelta(days=1)
+        raise ValueError("no working day within three years")
+
+    def promised_answer(self, since: datetime, within: timedelta) -> datetime:
+        """When the requester may expect the answer: `within` working time after `since`,
+        rounded up to the full hour the page names ("sebelum pukul 10.00")."""
+        due = self.after_working_time(since, within).astimezone(self.tz)
+        if due.minute or due.second or due.microsecond:
+            due = due.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        return due
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,16 @@ def submitted(payload: dict, deps) -> flask.Response:
         "tracking_code": request.tracking_code,
         "status": request.status.value,
         "upload": _upload(result.upload),
+        "expected_answer": _expected_answer(request, deps, language),
     }
     return json_response(body, 201 if result.created else 200)
+
+
+def _expected_answer(request, deps, language: str) -> str | None:
+    from shared.domain.calendar import expected_answer
+
+    now = deps.clock.now()
+    return expected_answer(request, deps.office_hours, deps.answer_promise, now, language)
 
 
 def upload_event(event: CloudEvent, bucket: str, deps) -> str:
@@ -206,6 +214,7 @@ def status_view(payload: dict, client: str, deps, limiter) -> flask.Response:
             ],
             "can_upload": view.can_upload,
             "rejection": view.rejection,
+            "expected_answer": view.expected_answer,
         }
     )
 

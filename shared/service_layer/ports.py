@@ -405,6 +405,8 @@ class Dependencies:
     hasher: PasswordHasher | None = None
     session_key: bytes = b""  # keys the session-id hash: a leaked session table yields no cookies
     office_hours: OfficeHours | None = None
+    # Working time within which the requester is told to expect the answer (None: not told).
+    answer_promise: timedelta | None = None
     issuer: str = "Layanan Informasi Remisi"
     archive: RequestArchive | None = None
     template_store: TemplateStore | None = None  # the admin page's editable email templates

@@ -86,6 +86,8 @@ class StatusView:
     timeline: tuple[TimelineEntry, ...]
     can_upload: bool
     rejection: str | None
+    # "Selasa, 18 Agustus, sebelum pukul 10.00" while the answer is still to come.
+    expected_answer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,8 +155,15 @@ def view_status(
     limiter: RateLimiter,
     language: str = "id",
 ) -> StatusView:
+    from dataclasses import replace
+
+    from shared.domain.calendar import expected_answer
+
     request = _find("status", tracking_code, contact, client, deps, limiter)
-    return status_view(request, language, deps.clock.now())
+    now = deps.clock.now()
+    view = status_view(request, language, now)
+    promise = expected_answer(request, deps.office_hours, deps.answer_promise, now, language)
+    return replace(view, expected_answer=promise)
 
 
 def status_view(request: RemissionRequest, language: str, now: datetime) -> StatusView:

@@ -133,7 +133,8 @@ class Gateway:
     def _static(self, environ, start_response):
         request = Request(environ)
         if request.method not in ("GET", "HEAD"):
-            return Response("Method Not Allowed", status=405)(environ, start_response)
+            refused = Response("Method Not Allowed", status=405)
+            return _site_headers(refused)(environ, start_response)
         relative = request.path.lstrip("/") or "index.html"
         if relative.endswith("/"):
             relative += "index.html"
@@ -151,15 +152,19 @@ class Gateway:
         if content_type.startswith("text/") or content_type == "application/javascript":
             content_type += "; charset=utf-8"
         response = Response(file.read_bytes(), content_type=content_type)
-        # The same headers the site bucket/load balancer sets in production.
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cache-Control"] = "no-cache"
-        return response(environ, start_response)
+        return _site_headers(response)(environ, start_response)
+
+
+def _site_headers(response):
+    # The headers production's load balancer adds to every answer of the site bucket.
+    from shared.security_headers import SITE_HEADERS, apply
+
+    return apply(response, SITE_HEADERS)
 
 
 def _not_found(environ, start_response):
-    return NotFound()(environ, start_response)
+    return _site_headers(NotFound().get_response(environ))(environ, start_response)
 
 
 def _logged(app, name: str, environ: dict, start_response, copy: bool):

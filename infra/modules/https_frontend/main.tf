@@ -76,6 +76,10 @@ resource "google_compute_backend_bucket" "site" {
   name        = "${var.name_prefix}-site"
   bucket_name = google_storage_bucket.site.name
   enable_cdn  = var.enable_cdn
+
+  # Object metadata cannot carry these (HSTS, the CSP header with frame-ancestors): the load
+  # balancer adds them to every answer of the bucket, 404s included.
+  custom_response_headers = [for name, value in var.site_response_headers : "${name}: ${value}"]
 }
 
 # --- API: serverless NEGs for the public functions ---------------------------------------------

@@ -5,8 +5,23 @@ module "frontend" {
   domain               = var.domain
   site_bucket_name     = "${var.project_id}-site"
   site_bucket_location = var.region
-  site_dir             = "${local.repo_root}/static_site"
   force_destroy_site   = !var.deletion_protection
+
+  # The site built for this environment (its CSP allows no local host); the module refuses a
+  # missing or local build: .venv/bin/python -m shared.site_files --environment ENV
+  # --require-office --out infra/environments/ENV/.build/site
+  site_dir = "${path.root}/.build/site"
+  # Equal to shared/security_headers.py SITE_HEADERS (tests/infra/test_security_headers.py);
+  # the gateway serves the local site with the same.
+  site_response_headers = {
+    "Strict-Transport-Security"  = "max-age=63072000; includeSubDomains"
+    "X-Content-Type-Options"     = "nosniff"
+    "Referrer-Policy"            = "no-referrer"
+    "Permissions-Policy"         = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+    "Content-Security-Policy"    = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'"
+    "X-Frame-Options"            = "DENY"
+    "Cross-Origin-Opener-Policy" = "same-origin"
+  }
 
   # Public functions by path.
   api_backends = {

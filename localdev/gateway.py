@@ -44,6 +44,7 @@ FUNCTIONS = {
     "sweep": "http",
     "status": "http",
     "reupload": "http",
+    "survey": "http",
     "operator": "http",
     "dispatch": "http",
     "sendgrid_events": "http",

@@ -94,15 +94,6 @@ def reupload(http_request: flask.Request, body: bytes) -> flask.Response:
 
 
 @functions_framework.http
-@endpoint(methods=("GET", "POST"))
-def survey(http_request: flask.Request, body: bytes) -> flask.Response:
-    """The satisfaction survey (SKM): a link's check and answers, and the published results."""
-    from shared.entrypoints import survey as survey_edge
-
-    return survey_edge.handle(http_request, body, dependencies())
-
-
-@functions_framework.http
 @endpoint(verifier=scheduler_caller, deadline=None)
 def sweep(http_request: flask.Request, body: bytes) -> flask.Response:
     """Cloud Scheduler, every minute: the outbox relay, reconciliation, expiry, stuck requests."""
@@ -111,6 +102,19 @@ def sweep(http_request: flask.Request, body: bytes) -> flask.Response:
     from shared.service_layer import services
 
     return json_response(asdict(services.sweep(dependencies())))
+
+
+@functions_framework.http
+@endpoint(verifier=lambda: bootstrap.caller_verifier(SETTINGS, "retention"), deadline=None)
+def retention(http_request: flask.Request, body: bytes) -> flask.Response:
+    """Cloud Scheduler, daily: fold closed requests into the report aggregates, delete KTP
+    images, redact personal fields by the retention settings (shared.service_layer.privacy)."""
+    from dataclasses import asdict
+
+    from shared.service_layer import privacy
+
+    run = privacy.run_retention(dependencies(), SETTINGS.retention_policy())
+    return json_response({k: v for k, v in asdict(run).items() if k != "started_at"})
 
 
 @functions_framework.http

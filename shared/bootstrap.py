@@ -81,9 +81,9 @@ def bootstrap(
     not give is left out, and the container refuses it (see Container)."""
     from shared.adapters.firestore_claims import FirestoreClaims
     from shared.adapters.firestore_messages import FirestoreMessages
+    from shared.adapters.firestore_privacy import FirestorePrivacy
     from shared.adapters.firestore_repository import FirestoreRequestRepository
     from shared.adapters.firestore_store import FirestoreStore
-    from shared.adapters.firestore_survey import FirestoreSurvey
     from shared.adapters.firestore_transactions import READ_TIMEOUT, TRANSACTION_DEADLINE
     from shared.adapters.indonesian_holidays import office_calendar
 
@@ -110,9 +110,6 @@ def bootstrap(
         ),
         "answer_promise": lambda: settings.answer_promise,
         "session_key": lambda: settings.operator_session_key.encode(),
-        "survey_key": lambda: settings.survey_token_key.encode(),
-        "survey_valid_for": lambda: settings.survey_valid_for,
-        "survey_invite_delay": lambda: settings.survey_invite_delay,
     }
     parts, refused = {}, {}
     for name, make in makers.items():
@@ -132,7 +129,7 @@ def bootstrap(
         store=FirestoreStore(client, TRANSACTION_DEADLINE, READ_TIMEOUT),
         claims=FirestoreClaims(client),
         messages=FirestoreMessages(client),
-        survey=FirestoreSurvey(client),
+        privacy=FirestorePrivacy(client),
         **_operator_parts(settings, function),
         **parts,
         **dict.fromkeys(refused),
@@ -223,10 +220,11 @@ def caller_verifier(settings: Settings, target: str):
         oidc_task_verifier,
     )
 
-    if target == "sweep":
+    if target in ("sweep", "retention"):
         if settings.is_local:
             return local_scheduler_verifier()
-        return oidc_task_verifier(settings.sweep_url, settings.scheduler_service_account)
+        url = settings.sweep_url if target == "sweep" else settings.retention_url
+        return oidc_task_verifier(url, settings.scheduler_service_account)
     # Only the target's own settings are read: each task target is given its queue alone.
     queue, url = {
         "sdp_lookup": lambda: (settings.sdp_lookup_queue, settings.sdp_lookup_url),

@@ -161,27 +161,6 @@ SETTINGS: tuple[Setting, ...] = (
         cloud_required=False,
         local_default="1",
     ),
-    # The satisfaction survey (SKM): whoever settles a message may owe its invitation.
-    Setting(
-        "SURVEY_TOKEN_KEY",
-        "key the survey links' tokens are made with (a secret; only the tokens' hashes are "
-        "stored, so the link can be written again for a resend but never read from the data)",
-        cloud_required=False,
-        local_default="local-survey-token-key-not-secret",
-    ),
-    Setting(
-        "SURVEY_VALID_DAYS",
-        "days a survey link can be used after the request was answered",
-        cloud_required=False,
-        default="14",
-    ),
-    Setting(
-        "SURVEY_INVITE_DELAY_MINUTES",
-        "minutes after the answer that the survey link is sent (the family reads the answer "
-        "first; WhatsApp also throttles messages sent back to back to one person)",
-        cloud_required=False,
-        default="60",
-    ),
     # Dispatch (WhatsApp and email). Enqueuers (ktp_uploaded, operator) need the queue and URL.
     Setting(
         "DISPATCH_QUEUE", "Cloud Tasks queue id for message dispatch", local_default="dispatch"
@@ -272,6 +251,38 @@ SETTINGS: tuple[Setting, ...] = (
         "address that gets a notice when a message fails on both channels (optional)",
         cloud_required=False,
     ),
+    # Privacy by schedule (UU 27/2022): what the daily retention job keeps and for how long.
+    Setting(
+        "RETENTION_URL",
+        "URL Cloud Scheduler calls for the daily retention job (the retention function; OIDC "
+        "audience)",
+        local_default="http://127.0.0.1:8080/api/retention",
+    ),
+    Setting(
+        "KTP_DAYS_AFTER_CLOSE",
+        "days a KTP image is kept after its request closed (notified, expired, failed)",
+        cloud_required=False,
+        default="30",
+    ),
+    Setting(
+        "KTP_MAX_DAYS",
+        "days after submission by which every KTP image is gone, open request or not (the KTP "
+        "bucket's lifecycle rule deletes at the same age)",
+        cloud_required=False,
+        default="90",
+    ),
+    Setting(
+        "PERSONAL_DATA_DAYS_AFTER_CLOSE",
+        "days the personal fields of a closed request are kept before they are redacted",
+        cloud_required=False,
+        default="90",
+    ),
+    Setting(
+        "OPEN_REQUEST_ALERT_DAYS",
+        "an open request older than this is shown to operators as overdue (never deleted)",
+        cloud_required=False,
+        default="30",
+    ),
     # The outbox relay (the sweep) and the reconciliation it does.
     Setting(
         "OUTBOX_RELAY_AFTER_SECONDS",
@@ -344,13 +355,17 @@ _TASKS = ("OUTBOX_RELAY_AFTER_SECONDS", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT"
 _LOOKUP_QUEUE = ("SDP_LOOKUP_QUEUE", "SDP_LOOKUP_URL")
 _DISPATCH_QUEUE = ("DISPATCH_QUEUE", "DISPATCH_URL")
 # Settling a message: both channels failed -> a notice to this address, if set.
-# A request's answer settled -> its survey invitation, owed in the same transaction.
-_SURVEY_INVITES = ("SURVEY_TOKEN_KEY", "SURVEY_VALID_DAYS", "SURVEY_INVITE_DELAY_MINUTES")
-_SETTLING = _TASKS + _DISPATCH_QUEUE + ("OPERATOR_ALERT_EMAIL",) + _SURVEY_INVITES
+_SETTLING = _TASKS + _DISPATCH_QUEUE + ("OPERATOR_ALERT_EMAIL",)
 # The office's calendar: its hours and closure days (Indonesia's holidays need no setting).
 _CALENDAR = ("SLA_WORKING_HOURS", "OFFICE_CLOSURES")
 # The requester's expected-answer line (submit and the status page).
 _PROMISE = _CALENDAR + ("ANSWER_PROMISE_WORKING_MINUTES",)
+_RETENTION = (
+    "KTP_DAYS_AFTER_CLOSE",
+    "KTP_MAX_DAYS",
+    "PERSONAL_DATA_DAYS_AFTER_CLOSE",
+    "OPEN_REQUEST_ALERT_DAYS",
+)
 _SDP = (
     "SDP_SOURCE",
     "SDP_BUCKET",
@@ -372,8 +387,6 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     + ("TASKS_SERVICE_ACCOUNT", "OUTBOX_RELAY_AFTER_SECONDS"),
     "status": _FIRESTORE + _PROMISE,
     "reupload": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS,
-    # The survey page (a link's token -> its form; the answers) and the published results.
-    "survey": (*_FIRESTORE, "OFFICE_NAME"),
     # Relays both queues, reconciles uploads as ktp_uploaded would; accepts only the scheduler.
     "sweep": _FIRESTORE
     + _KTP_FILES
@@ -410,6 +423,12 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
         "WHATSAPP_WEBHOOK_MAX_AGE_SECONDS",
         "WHATSAPP_WEBHOOK_MAX_AHEAD_SECONDS",
     ),
+    # Daily: folds closed requests into the report figures, deletes KTP images, redacts
+    # personal fields; accepts only the scheduler. Working hours: the SLA figures it keeps.
+    "retention": _FIRESTORE
+    + _KTP_FILES
+    + _RETENTION
+    + ("SLA_WORKING_HOURS", "RETENTION_URL", "SCHEDULER_SERVICE_ACCOUNT"),
 }
 
 # The Settings field each setting is read into (the others are in `sdp` or `messaging`).
@@ -436,9 +455,11 @@ _FIELDS = {
     "dispatch_max_attempts": "DISPATCH_MAX_ATTEMPTS",
     "provider_timeout": "PROVIDER_TIMEOUT_SECONDS",
     "template_cache_for": "TEMPLATE_CACHE_SECONDS",
-    "survey_token_key": "SURVEY_TOKEN_KEY",
-    "survey_valid_for": "SURVEY_VALID_DAYS",
-    "survey_invite_delay": "SURVEY_INVITE_DELAY_MINUTES",
+    "retention_url": "RETENTION_URL",
+    "ktp_days_after_close": "KTP_DAYS_AFTER_CLOSE",
+    "ktp_max_days": "KTP_MAX_DAYS",
+    "personal_data_days_after_close": "PERSONAL_DATA_DAYS_AFTER_CLOSE",
+    "open_request_alert_days": "OPEN_REQUEST_ALERT_DAYS",
 }
 
 
@@ -491,9 +512,12 @@ class Settings:
     dispatch_max_attempts: int = 5
     provider_timeout: float = 15.0
     template_cache_for: timedelta = timedelta(seconds=60)
-    survey_token_key: str = ""
-    survey_valid_for: timedelta = timedelta(days=14)
-    survey_invite_delay: timedelta = timedelta(minutes=60)
+    # The retention periods in days (their one default is in SETTINGS).
+    retention_url: str = ""
+    ktp_days_after_close: int = 0
+    ktp_max_days: int = 0
+    personal_data_days_after_close: int = 0
+    open_request_alert_days: int = 0
     # The MESSAGING_SETTINGS values that are set (see messaging()).
     messaging_values: tuple[tuple[str, str], ...] = ()
 
@@ -514,6 +538,17 @@ class Settings:
         if name not in self.given:
             raise SettingNotGiven(self.function, name)
         return dict(self.messaging_values).get(name) or default
+
+    def retention_policy(self):
+        """The retention periods as the domain's policy (the retention job's row)."""
+        from shared.domain.retention import RetentionPolicy
+
+        return RetentionPolicy.from_days(
+            ktp_after_close=self.ktp_days_after_close,
+            ktp_max=self.ktp_max_days,
+            personal_after_close=self.personal_data_days_after_close,
+            open_alert=self.open_request_alert_days,
+        )
 
     @property
     def is_local(self) -> bool:
@@ -566,8 +601,10 @@ class Settings:
             ("TEMPLATE_CACHE_SECONDS", 0, 3600),
             ("PROVIDER_TIMEOUT_SECONDS", 0, 120),
             ("UPLOAD_URL_MINUTES", 1, 60),
-            ("SURVEY_VALID_DAYS", 1, 90),
-            ("SURVEY_INVITE_DELAY_MINUTES", 0, 10080),
+            ("KTP_DAYS_AFTER_CLOSE", 0, 3650),
+            ("KTP_MAX_DAYS", 1, 3650),
+            ("PERSONAL_DATA_DAYS_AFTER_CLOSE", 0, 3650),
+            ("OPEN_REQUEST_ALERT_DAYS", 1, 3650),
             ("ANSWER_PROMISE_WORKING_MINUTES", 1, 5 * 8 * 60),
             ("WHATSAPP_WEBHOOK_MAX_AGE_SECONDS", 60, 30 * 86400),
             ("WHATSAPP_WEBHOOK_MAX_AHEAD_SECONDS", 0, 3600),
@@ -586,8 +623,7 @@ class Settings:
             "DISPATCH_MAX_ATTEMPTS": int,
             "PROVIDER_TIMEOUT_SECONDS": float,
             "TEMPLATE_CACHE_SECONDS": lambda v: timedelta(seconds=int(v)),
-            "SURVEY_VALID_DAYS": lambda v: timedelta(days=int(v)),
-            "SURVEY_INVITE_DELAY_MINUTES": lambda v: timedelta(minutes=int(v)),
+            **dict.fromkeys(_RETENTION, int),
         }
         fields = {
             field: read.get(name, str)(values[name])
@@ -645,3 +681,11 @@ def _office_hours(spec: str) -> str:
     except ValueError as error:
         raise ConfigurationError(f"SLA_WORKING_HOURS: {error}") from None
     return spec
+
+
+def default_of(name: str) -> str:
+    """The one default of an optional setting (the privacy page and the tests quote it)."""
+    setting = next(s for s in SETTINGS if s.env == name)
+    if setting.default is None:
+        raise KeyError(f"{name} has no default")
+    return setting.default

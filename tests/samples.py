@@ -128,6 +128,7 @@ CLOUD_ENV = {
     "SDP_LOOKUP_URL": "https://asia-southeast2-p.cloudfunctions.net/sdp-lookup",
     "TASKS_SERVICE_ACCOUNT": "tasks-invoker@p.iam.gserviceaccount.com",
     "SWEEP_URL": "https://asia-southeast2-p.cloudfunctions.net/sweep",
+    "RETENTION_URL": "https://asia-southeast2-p.cloudfunctions.net/retention",
     "SCHEDULER_SERVICE_ACCOUNT": "scheduler@p.iam.gserviceaccount.com",
     "SIGNING_SERVICE_ACCOUNT": "fn-submit@p.iam.gserviceaccount.com",
     "SDP_SOURCE": "gcs",

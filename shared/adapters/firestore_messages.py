@@ -1,6 +1,7 @@
 """Messages in Firestore: one document per (request, kind, round, channel), keyed by its
 deterministic id, so the intent/outcome record is a single-document transaction and no
-document is shared by many writers (no hot documents)."""
+document is shared by many writers (no hot documents). No TTL: a message lives as long as its
+request, and the retention job redacts it with the request (shared.service_layer.privacy)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import TypeVar
 from google.cloud import firestore
 
 from shared.adapters.firestore_transactions import TRANSACTION_DEADLINE, run_transaction
-from shared.domain import retention
 from shared.domain.messages import Channel, DeliveryEvent, Message, MessageKind, MessageState
 
 T = TypeVar("T")
@@ -38,7 +38,6 @@ def message_to_document(message: Message) -> dict:
         "events": [
             {"state": e.state.value, "at": e.at, "detail": e.detail} for e in message.events
         ],
-        "purge_after": message.created_at + retention.MESSAGE,
     }
 
 

@@ -12,6 +12,7 @@ from google.cloud import firestore
 
 from shared.adapters.firestore_transactions import TRANSACTION_DEADLINE, run_transaction
 from shared.adapters.records import REQUESTS, from_document, to_document
+from shared.domain import retention
 from shared.domain.model import RemissionRequest, Status
 from shared.service_layer.ports import (
     DuplicateSubmission,
@@ -40,15 +41,15 @@ class FirestoreRequestRepository:
         # round trip on the common path; the reads happen only to explain a refusal.
         batch = self._db.batch()
         batch.create(request_ref, document)
-        batch.create(
-            code_ref, {"request_id": request.request_id, "purge_after": document["purge_after"]}
-        )
+        # The tracking code lives as long as its request (no TTL: the status page must find
+        # an open request however old); the idempotency key only as long as a retry could come.
+        batch.create(code_ref, {"request_id": request.request_id})
         batch.create(
             key_ref,
             {
                 "request_id": request.request_id,
                 "payload_fingerprint": claim.payload_fingerprint,
-                "purge_after": document["purge_after"],
+                "purge_after": request.created_at + retention.IDEMPOTENCY_KEY,
             },
         )
         try:

@@ -17,6 +17,7 @@ from shared.domain.model import (
     KtpContentType,
     KtpFile,
     Prisoner,
+    PrivacyMarks,
     Relationship,
     RemissionRequest,
     Requester,
@@ -30,7 +31,8 @@ from shared.domain.sdp import SdpCandidate
 REQUESTS = "requests"
 OUTBOX = "outbox"
 
-SCHEMA_VERSION = 1
+# 2: no `purge_after` (the TTL deleted open requests), `retention_pending` and `privacy` marks.
+SCHEMA_VERSION = 2
 
 
 def to_document(request: RemissionRequest) -> dict:
@@ -43,7 +45,15 @@ def to_document(request: RemissionRequest) -> dict:
         "created_at": request.created_at,
         "updated_at": request.updated_at,
         "status_entered_at": request.entered_at(request.status),
-        "purge_after": request.created_at + retention.REQUEST,
+        # No TTL field: an open request is never deleted silently; the retention job
+        # (shared.service_layer.privacy) redacts closed ones. It looks at pending ones only.
+        "retention_pending": request.privacy.redacted_at is None,
+        "privacy": {
+            "folded_at": request.privacy.folded_at,
+            "ktp_deleted_at": request.privacy.ktp_deleted_at,
+            "redacted_at": request.privacy.redacted_at,
+            "overdue_flagged_at": request.privacy.overdue_flagged_at,
+        },
         "language": request.language,
         "requester": {
             "name": requester.name,
@@ -166,6 +176,9 @@ def from_document(doc: dict) -> RemissionRequest:
             )
             for d in doc.get("decisions") or []
         ],
+        privacy=PrivacyMarks(
+            **{k: _utc(v) if v else None for k, v in (doc.get("privacy") or {}).items()}
+        ),
     )
 
 

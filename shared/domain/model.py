@@ -161,6 +161,16 @@ class Decision:
 
 
 @dataclass
+class PrivacyMarks:
+    """What the retention schedule (shared.domain.retention) has done to a request, when."""
+
+    folded_at: datetime | None = None  # its anonymous figures are in the report aggregates
+    ktp_deleted_at: datetime | None = None
+    redacted_at: datetime | None = None  # personal fields gone: an anonymous shell
+    overdue_flagged_at: datetime | None = None  # open past the alert age, shown to operators
+
+
+@dataclass
 class RemissionRequest:
     request_id: str
     tracking_code: str
@@ -177,6 +187,7 @@ class RemissionRequest:
     sdp: SdpResult | None = None
     lookup_task_name: str | None = None
     decisions: list[Decision] = field(default_factory=list)
+    privacy: PrivacyMarks = field(default_factory=PrivacyMarks)
 
     def __post_init__(self) -> None:
         if not self.history:

@@ -9,8 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from shared.domain.model import DecisionKind, RemissionRequest, Status
-from shared.domain.sla import ANSWER_TARGET, VERIFICATION_TARGET, OfficeHours
+from shared.domain.aggregates import STEPS, Contribution, contribution
+from shared.domain.model import RemissionRequest
+from shared.domain.sla import OfficeHours
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -41,21 +42,6 @@ def month_bounds(month: str, hours: OfficeHours) -> tuple[datetime, datetime]:
     return start, end
 
 
-def outcome(request: RemissionRequest) -> str:
-    final = [d for d in request.decisions if d.kind is not DecisionKind.CLEARER_KTP]
-    if final:
-        return final[-1].kind.value
-    if request.status is Status.AWAITING_OPERATOR:
-        return "waiting_operator"
-    if request.status is Status.EXPIRED:
-        return "expired"
-    if request.status is Status.FAILED:
-        return "failed"
-    if request.decisions:
-        return "clearer_ktp"
-    return "in_progress"
-
-
 @dataclass
 class MonthlyReport:
     month: str
@@ -74,65 +60,47 @@ class MonthlyReport:
         return round(100.0 * part / self.decided, 1) if self.decided else None
 
 
-def _first_entry(request: RemissionRequest, status: Status) -> datetime | None:
-    for entry in request.history:
-        if entry.status is status:
-            return entry.at
-    return None
-
-
 def monthly_report(
-    month: str, requests: list[RemissionRequest], hours: OfficeHours
+    month: str,
+    requests: list[RemissionRequest],
+    hours: OfficeHours,
+    folded: list[Contribution] = (),
 ) -> MonthlyReport:
+    """The month's figures from its live requests and the contributions of those already
+    folded (shared.domain.aggregates): each request counts once, by its id, its folded figures
+    first (its live document may be a redacted shell, or gone)."""
     start, end = month_bounds(month, hours)
-    inside = [r for r in requests if start <= r.created_at < end]
-    days = Counter(r.created_at.astimezone(hours.tz).date() for r in inside)
-    first_day = start.date()
+    kept = {c.request_id: c for c in folded if c.month == month}
+    live = [
+        contribution(r, hours)
+        for r in requests
+        if start <= r.created_at < end and r.request_id not in kept
+    ]
+    inside = [*kept.values(), *live]
+    days = Counter(c.day for c in inside)
     by_day = []
-    day = first_day
+    day = start.date()
     while day < end.date():
         by_day.append((day, days.get(day, 0)))
         day += timedelta(days=1)
 
-    steps: dict[str, list[timedelta]] = {"upload": [], "lookup": [], "operator": []}
-    decided = within_verification = within_sop = 0
-    for request in inside:
-        received = _first_entry(request, Status.RECEIVED)
-        reached = _first_entry(request, Status.AWAITING_OPERATOR)
-        final = [d for d in request.decisions if d.kind is not DecisionKind.CLEARER_KTP]
-        if received:
-            steps["upload"].append(received - request.created_at)
-        if received and reached:
-            steps["lookup"].append(reached - received)
-        if reached and final:
-            # The operator's clock restarts if a clearer KTP was asked for: the last arrival.
-            last_reached = max(
-                h.at for h in request.history if h.status is Status.AWAITING_OPERATOR
-            )
-            working = hours.working_time(last_reached, final[-1].at)
-            steps["operator"].append(working)
-            decided += 1
-            within_verification += working <= VERIFICATION_TARGET
-            within_sop += working <= VERIFICATION_TARGET + ANSWER_TARGET
-
+    steps = {name: [v for c in inside if (v := c.step(name)) is not None] for name in STEPS}
     return MonthlyReport(
         month=month,
         total=len(inside),
         by_day=by_day,
-        outcomes={key: sum(outcome(r) == key for r in inside) for key in OUTCOME_LABELS},
-        relationships=dict(Counter(r.requester.relationship.value for r in inside).most_common()),
-        information=dict(
-            Counter(k.value for r in inside for k in r.information_needed).most_common()
-        ),
+        outcomes={key: sum(c.outcome == key for c in inside) for key in OUTCOME_LABELS},
+        relationships=dict(Counter(c.relationship for c in inside).most_common()),
+        information=dict(Counter(k for c in inside for k in c.information).most_common()),
         step_medians={
             key: timedelta(seconds=statistics.median(v.total_seconds() for v in values))
             if values
             else None
             for key, values in steps.items()
         },
-        decided=decided,
-        within_verification=within_verification,
-        within_sop=within_sop,
+        decided=sum(c.decided for c in inside),
+        within_verification=sum(c.within_verification for c in inside),
+        within_sop=sum(c.within_sop for c in inside),
     )
 
 

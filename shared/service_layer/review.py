@@ -212,11 +212,10 @@ def timeline(deps: Dependencies, request: RemissionRequest) -> list[tuple[dateti
 
 
 def month_report(deps: Dependencies, month: str):
-    from shared.domain.reports import month_bounds, monthly_report
+    # Live requests plus the folded figures of those the retention job has redacted.
+    from shared.service_layer.privacy import month_report as with_aggregates
 
-    start, end = month_bounds(month, deps.office_hours)
-    requests = deps.archive.created_between(start, end) if deps.archive else []
-    return monthly_report(month, requests, deps.office_hours)
+    return with_aggregates(deps, month)
 
 
 def current_month(deps: Dependencies) -> str:

@@ -7,20 +7,21 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 from shared.adapters import (
     firestore_messages,
     firestore_operators,
+    firestore_privacy,
     firestore_rate_limiter,
     firestore_repository,
 )
 from shared.adapters.records import to_document
-from shared.config import SETTINGS
+from shared.config import SETTINGS, default_of
+from shared.domain import retention
 from shared.domain.model import KtpContentType
-from shared.domain.retention import REQUEST as RETENTION
 from shared.service_layer import services
+from shared.service_layer.ports import AuditEvent
 from tests.fakes import FixedClock, fake_dependencies
 from tests.infra.tf import ROOT, attr, blocks, module_config, stack
 from tests.samples import CLOUD_ENV, fake_service_account_key, form_payload
@@ -100,25 +101,32 @@ def firestore() -> dict:
     return stack().module("firestore")
 
 
-def test_ttl_covers_every_collection_the_repository_writes():
+def test_ttl_covers_the_bookkeeping_and_never_a_request():
     collections = {
-        firestore_repository.REQUESTS,
-        firestore_repository.TRACKING_CODES,
         firestore_repository.IDEMPOTENCY_KEYS,
         firestore_rate_limiter.RATE_LIMITS,
         firestore_operators.SESSIONS,
         firestore_operators.AUDIT,
-        firestore_messages.MESSAGES,
     }
     assert set(attr(firestore(), "ttl_collections")) == collections
+    # A TTL on these deleted open requests 90 days after submission (issue 11): the retention
+    # function redacts closed ones instead, and open ones are never deleted.
+    for kept in (
+        firestore_repository.REQUESTS,
+        firestore_repository.TRACKING_CODES,
+        firestore_messages.MESSAGES,
+    ):
+        assert kept not in attr(firestore(), "ttl_collections")
 
 
-def test_ttl_field_is_the_one_the_code_writes():
+def test_ttl_field_is_the_one_the_code_writes_and_requests_carry_none():
     deps = fake_dependencies(clock=FixedClock())
     submitted = services.submit_request(form_payload(deps.clock.now().date()), deps)
-    document = to_document(submitted.request)
     field = attr(firestore(), "ttl_field")
-    assert document[field] == submitted.request.created_at + RETENTION
+    assert field not in to_document(submitted.request)
+    assert field == firestore_privacy.LEGACY_TTL_FIELD  # what the job strips from old documents
+    event = firestore_operators.audit_document(AuditEvent(deps.clock.now(), "a", "b"))
+    assert event[field] == deps.clock.now() + retention.AUDIT
 
 
 def test_composite_index_for_list_by_status():
@@ -143,9 +151,10 @@ def test_firestore_is_native_and_regional():
 # --- buckets and retention ----------------------------------------------------------------------
 
 
-def test_ktp_retention_matches_the_documents_retention():
+def test_ktp_bucket_deletes_at_the_hard_cap_the_code_applies():
+    # The lifecycle rule is the backstop of the retention job's KTP_MAX_DAYS.
     assert attr(stack().module("ktp_bucket"), "retention_days") == "${var.retention_days}"
-    assert stack().default("retention_days") == RETENTION / timedelta(days=1)
+    assert stack().default("retention_days") == int(default_of("KTP_MAX_DAYS"))
 
 
 def test_upload_lifecycle_rule_names_the_codes_upload_objects():
@@ -251,3 +260,14 @@ def test_packaged_source_starts_in_cloud_mode_without_the_local_stack(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_retention_function_may_list_and_delete_ktp_objects_and_nothing_more():
+    role = stack().resource("google_project_iam_custom_role", "ktp_deleter")
+    assert sorted(attr(role, "permissions")) == ["storage.objects.delete", "storage.objects.list"]
+    rows = [r for r in stack().locals["grants"] if r["account"] == "retention"]
+    assert {(r["role"], r["on"]) for r in rows} == {
+        ("roles/datastore.user", "project"),
+        ("${local.ktp_deleter_role}", "bucket:ktp"),
+    }
+    assert stack().locals["ktp_deleter_role"].endswith("/roles/" + attr(role, "role_id"))

@@ -16,7 +16,6 @@ WHATSAPP_APP_SECRET = 'secret:${google_secret_manager_secret.this["whatsapp-app-
 WHATSAPP_VERIFY_SECRET = (
     'secret:${google_secret_manager_secret.this["whatsapp-verify-token"].secret_id}'
 )
-SURVEY_KEY_SECRET = 'secret:${google_secret_manager_secret.this["survey-token-key"].secret_id}'
 
 # (principal, role, scope). Principals are the stack's google_service_account names, plus the
 # Cloud Storage service agent and allUsers.
@@ -52,6 +51,10 @@ EXPECTED = {
     ("sweep", "roles/cloudtasks.enqueuer", "queue:sdp-lookup"),
     ("sweep", "roles/iam.serviceAccountUser", "service_account:tasks_invoker"),
     ("scheduler", "roles/run.invoker", "function:sweep"),
+    # retention: requests and aggregates; on the KTP bucket list + delete only (custom role).
+    ("retention", "roles/datastore.user", "project"),
+    ("retention", "${local.ktp_deleter_role}", "bucket:ktp"),
+    ("scheduler", "roles/run.invoker", "function:retention"),
     ("tasks_invoker", "roles/run.invoker", "function:sdp-lookup"),
     ("ktp_trigger", "roles/run.invoker", "function:ktp-uploaded"),
     ("ktp_trigger", "roles/eventarc.eventReceiver", "project"),
@@ -64,14 +67,6 @@ EXPECTED = {
     ("allUsers", "roles/run.invoker", "function:submit"),
     ("allUsers", "roles/run.invoker", "function:status"),
     ("allUsers", "roles/run.invoker", "function:reupload"),
-    # survey: reads invitations and figures, writes anonymous answers. Whoever settles an
-    # answer's messages (operator, dispatch, both webhooks) writes survey links with the key.
-    ("allUsers", "roles/run.invoker", "function:survey"),
-    ("survey", "roles/datastore.user", "project"),
-    ("operator", "roles/secretmanager.secretAccessor", SURVEY_KEY_SECRET),
-    ("dispatch", "roles/secretmanager.secretAccessor", SURVEY_KEY_SECRET),
-    ("sendgrid_events", "roles/secretmanager.secretAccessor", SURVEY_KEY_SECRET),
-    ("whatsapp_webhook", "roles/secretmanager.secretAccessor", SURVEY_KEY_SECRET),
     ("allUsers", "roles/storage.objectViewer", "bucket:site"),
     # Dispatch: queued by ktp_uploaded (receipt, rejection) and the operator page (decisions),
     # with tasks-invoker's OIDC token; dispatch and the webhooks queue operator notices.
@@ -340,7 +335,6 @@ def test_each_secret_is_readable_only_by_the_function_that_uses_it():
         "whatsapp-app-secret",
         "whatsapp-verify-token",
         "session-key",
-        "survey-token-key",
     }
     readers = {(g[0], g[2]) for g in granted() if g[1] == "roles/secretmanager.secretAccessor"}
     assert readers == {
@@ -349,8 +343,4 @@ def test_each_secret_is_readable_only_by_the_function_that_uses_it():
         ("dispatch", WHATSAPP_TOKEN_SECRET),
         ("whatsapp_webhook", WHATSAPP_APP_SECRET),
         ("whatsapp_webhook", WHATSAPP_VERIFY_SECRET),
-        ("operator", SURVEY_KEY_SECRET),
-        ("dispatch", SURVEY_KEY_SECRET),
-        ("sendgrid_events", SURVEY_KEY_SECRET),
-        ("whatsapp_webhook", SURVEY_KEY_SECRET),
     }

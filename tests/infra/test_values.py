@@ -114,7 +114,8 @@ def test_the_runtime_check_refuses_typos_other_pythons_and_dead_runtimes():
 
 # --- IAM roles ----------------------------------------------------------------------------------
 
-ROLE = re.compile(r"roles/[A-Za-z0-9_.]+")
+# Predefined roles; a custom role (projects/<id>/roles/<name>) is checked for its permissions.
+ROLE = re.compile(r"(?<![\w}/])roles/[A-Za-z0-9_.]+")
 
 
 def predefined_roles() -> set[str]:
@@ -270,8 +271,9 @@ def test_the_cron_check_refuses_what_cloud_scheduler_refuses():
 def test_scheduler_calls_the_sweep_url_with_the_account_the_code_accepts():
     env = resolve(stack(), "${local.function_environment}")
     for name, function, _ in scheduled():
-        # The job's OIDC audience and target are the module's predicted URL: SWEEP_URL.
-        assert function["expected_url"] == env["SWEEP_URL"] == "${local.sweep_url}", name
+        # The job's OIDC audience and target are the module's predicted URL: its *_URL setting.
+        url = {"sweep": "SWEEP_URL", "retention": "RETENTION_URL"}[name]
+        assert function["expected_url"] == env[url] == f"${{local.{name}_url}}", name
         assert function["scheduler_service_account"] == env["SCHEDULER_SERVICE_ACCOUNT"], name
         # Cloud Scheduler's HTTP attempt deadline is 15 s to 30 min; the module sets it to the
         # function's timeout.

@@ -34,6 +34,7 @@ CLOUD = {
     "SDP_LOOKUP_URL": "https://asia-southeast2-remisi-prod.cloudfunctions.net/sdp-lookup",
     "TASKS_SERVICE_ACCOUNT": "tasks@remisi-prod.iam.gserviceaccount.com",
     "SWEEP_URL": "https://asia-southeast2-remisi-prod.cloudfunctions.net/sweep",
+    "RETENTION_URL": "https://asia-southeast2-remisi-prod.cloudfunctions.net/retention",
     "SCHEDULER_SERVICE_ACCOUNT": "scheduler@remisi-prod.iam.gserviceaccount.com",
     "SIGNING_SERVICE_ACCOUNT": "submit@remisi-prod.iam.gserviceaccount.com",
     "SDP_SOURCE": "gcs",

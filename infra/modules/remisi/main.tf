@@ -15,6 +15,8 @@ locals {
   sdp_lookup_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/sdp-lookup"
   # Likewise for sweep: Cloud Scheduler's OIDC audience, checked by the function.
   sweep_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/sweep"
+  # And for the daily retention job (shared.service_layer.privacy).
+  retention_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/retention"
   # And for dispatch: Cloud Tasks' OIDC audience on the dispatch queue.
   dispatch_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/dispatch"
 
@@ -31,6 +33,7 @@ locals {
     SDP_LOOKUP_URL            = local.sdp_lookup_url
     TASKS_SERVICE_ACCOUNT     = google_service_account.this["tasks_invoker"].email
     SWEEP_URL                 = local.sweep_url
+    RETENTION_URL             = local.retention_url
     SCHEDULER_SERVICE_ACCOUNT = google_service_account.this["scheduler"].email
     SIGNING_SERVICE_ACCOUNT   = google_service_account.this["submit"].email
     UPLOAD_URL_MINUTES        = "15"
@@ -94,8 +97,10 @@ module "firestore" {
     }
   }
 
+  # Bookkeeping only. Requests, their tracking codes and messages have no TTL: a TTL deleted
+  # open requests 90 days after submission; the retention function redacts closed ones instead.
   ttl_field       = "purge_after"
-  ttl_collections = ["requests", "tracking_codes", "idempotency_keys", "rate_limits", "operator_sessions", "audit_events", "messages"]
+  ttl_collections = ["idempotency_keys", "rate_limits", "operator_sessions", "audit_events"]
 
   point_in_time_recovery = var.firestore_point_in_time_recovery
   delete_protection      = var.deletion_protection

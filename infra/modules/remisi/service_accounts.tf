@@ -10,12 +10,12 @@ locals {
     sdp_lookup       = { id = "fn-sdp-lookup", about = "sdp_lookup: ranks SDP candidates" }
     status           = { id = "fn-status", about = "status: reads requests, counts lookups per client" }
     reupload         = { id = "fn-reupload", about = "reupload: restarts KTP uploads, signs upload URLs as fn-submit" }
-    survey           = { id = "fn-survey", about = "survey: reads survey invitations, writes anonymous answers" }
     sweep            = { id = "fn-sweep", about = "Remisi: sweep function (expires, requeues, flags stuck requests)" }
     operator         = { id = "fn-operator", about = "operator: the review page; reads requests, accounts, audit; signs KTP read URLs" }
     dispatch         = { id = "fn-dispatch", about = "dispatch: sends email (SendGrid) and WhatsApp, records each message" }
     sendgrid_events  = { id = "fn-sendgrid-events", about = "sendgrid_events: records email delivery statuses (signed Event Webhook)" }
     whatsapp_webhook = { id = "fn-whatsapp-webhook", about = "whatsapp_webhook: records WhatsApp delivery statuses (signed webhook)" }
+    retention        = { id = "fn-retention", about = "retention: folds report figures, deletes KTP images, redacts closed requests" }
     scheduler        = { id = "scheduler", about = "Remisi: Cloud Scheduler caller of the periodic jobs" }
     tasks_invoker    = { id = "tasks-invoker", about = "Cloud Tasks OIDC identity; the only caller sdp_lookup accepts" }
     ktp_trigger      = { id = "eventarc-ktp", about = "Eventarc trigger delivering KTP finalize events to ktp_uploaded" }
@@ -49,13 +49,15 @@ locals {
     { account = "reupload", role = "roles/datastore.user", on = "project" },
     { account = "reupload", role = "roles/iam.serviceAccountTokenCreator", on = "account:submit" },
 
-    # survey reads invitations and the answers' figures, writes answers and spends links.
-    { account = "survey", role = "roles/datastore.user", on = "project" },
-
     # sweep reads and moves requests, deletes abandoned uploads, queues lost lookups again.
     { account = "sweep", role = "roles/datastore.user", on = "project" },
     { account = "sweep", role = "roles/storage.objectUser", on = "bucket:ktp" },
     { account = "sweep", role = "roles/iam.serviceAccountUser", on = "account:tasks_invoker" },
+
+    # retention reads and redacts requests, messages, audit details; on the KTP bucket it may
+    # list and delete objects, and nothing else (a custom role: no read, no create).
+    { account = "retention", role = "roles/datastore.user", on = "project" },
+    { account = "retention", role = local.ktp_deleter_role, on = "bucket:ktp" },
 
     # The operator page: a signed GET acts with the signer's permissions, so view only. It
     # queues decision messages with tasks-invoker's token.
@@ -80,10 +82,22 @@ locals {
     { account = "build", role = "roles/artifactregistry.writer", on = "project" },
   ]
 
+  # Spelled out (not the resource's id) so the grants' keys are known when planning.
+  ktp_deleter_role = "projects/${var.project_id}/roles/remisiKtpDeleter"
+
   grant_buckets = {
     ktp           = module.ktp_bucket.name
     sdp_snapshots = google_storage_bucket.sdp_snapshots.name
   }
+}
+
+# Listing and deleting KTP objects, no more: the retention job never reads an image.
+resource "google_project_iam_custom_role" "ktp_deleter" {
+  project     = var.project_id
+  role_id     = "remisiKtpDeleter"
+  title       = "Remisi KTP deleter"
+  description = "List and delete KTP objects (the retention function)."
+  permissions = ["storage.objects.list", "storage.objects.delete"]
 }
 
 resource "google_service_account" "this" {
@@ -108,6 +122,8 @@ resource "google_storage_bucket_iam_member" "this" {
   bucket = local.grant_buckets[trimprefix(each.value.on, "bucket:")]
   role   = each.value.role
   member = "serviceAccount:${google_service_account.this[each.value.account].email}"
+
+  depends_on = [google_project_iam_custom_role.ktp_deleter]
 }
 
 resource "google_service_account_iam_member" "this" {

@@ -42,7 +42,7 @@ variable "budget_currency" {
 }
 
 variable "retention_days" {
-  description = "Days a KTP file is kept; matches shared.adapters.records.RETENTION (Firestore documents' purge_after)."
+  description = "Days after which every KTP object is deleted (the bucket's backstop); matches KTP_MAX_DAYS in shared.config, which the retention function applies."
   type        = number
   default     = 90
 }

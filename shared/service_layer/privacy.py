@@ -1,0 +1,339 @@
+"""Privacy by schedule and the data subject's rights (UU 27/2022).
+
+`run_retention` is the daily job (Cloud Scheduler → the `retention` function; the local stack
+plays the scheduler): for every request it still owes something, in this order, each step its
+own commit with its audit event —
+  1. fold: the closed request's anonymous figures become its report contribution (created once,
+     under the request's id: a second run writes nothing), so the reports keep the month;
+  2. KTP: every object under the request's prefix deleted (closed + N days, or the hard cap);
+  3. redact: personal fields of the request and of its messages removed, its audit details
+     that named the prisoner dropped; the request stays as an anonymous shell;
+  4. overdue: an open request past the alert age is flagged for operators, never deleted.
+It also rewrites documents written before schema 2 (they carry the old TTL field that would
+delete them) and records what it did in a run document and an audit event (counts only).
+
+`export_request` / `erase_request` are the data subject's access and erasure, from the
+operator page (admin) and `python -m shared.data_subject`; both audited without the data.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from shared.domain import aggregates, retention
+from shared.domain.aggregates import Contribution
+from shared.domain.model import RemissionRequest
+from shared.domain.retention import RetentionPolicy
+from shared.domain.tracking import normalize_tracking_code
+from shared.logs import get_logger, log
+from shared.service_layer import unit_of_work
+from shared.service_layer.ports import AuditEvent, Dependencies, Transaction
+
+logger = get_logger("privacy")
+
+# The actor of what the schedule does by itself, in the audit trail.
+SCHEDULE_ACTOR = "jadwal-retensi"
+# Audit detail keys that can name a prisoner (the registration number of a decision).
+PERSONAL_AUDIT_DETAILS = ("candidate",)
+KTP_PREFIX = "ktp/{request_id}/"
+MAX_KTP_OBJECTS = 100
+
+
+class PrivacyStore(Protocol):
+    """What the retention job and the rights need beyond the unit of work."""
+
+    def pending_requests(self, limit: int) -> list[RemissionRequest]:
+        """Requests not yet redacted (the job's work list), any order."""
+
+    def legacy_request_ids(self, limit: int) -> list[str]:
+        """Requests stored before schema 2 (they carry the old TTL field)."""
+
+    def forget_legacy_ttl(self, request: RemissionRequest) -> None:
+        """Drop the old TTL field from the request's tracking code and messages."""
+
+    def add_contribution(self, item: Contribution) -> bool:
+        """Create the request's contribution; False when it exists already (nothing written)."""
+
+    def contributions(self, month: str) -> list[Contribution]: ...
+
+    def redact_audit_details(self, request_id: str, keys: tuple[str, ...]) -> int:
+        """Remove `keys` from the details of the request's audit events; how many changed."""
+
+    def record_run(self, run: dict) -> None: ...
+
+    def last_runs(self, limit: int) -> list[dict]: ...
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    started_at: datetime
+    looked_at: int = 0
+    migrated: int = 0
+    aggregated: int = 0
+    ktp_deleted: int = 0
+    ktp_objects_deleted: int = 0
+    redacted: int = 0
+    overdue: int = 0
+
+
+class NotErasable(Exception):
+    """The request is still open: it is decided or expires first (see the privacy page)."""
+
+
+# --- the schedule ---------------------------------------------------------------------------
+
+
+def run_retention(deps: Dependencies, policy: RetentionPolicy, limit: int = 5000) -> RetentionRun:
+    now = deps.clock.now()
+    counts = dict(looked_at=0, migrated=0, aggregated=0, ktp=0, objects=0, redacted=0, overdue=0)
+    for request_id in deps.privacy.legacy_request_ids(limit):
+        counts["migrated"] += _migrate(deps, request_id)
+    for request in deps.privacy.pending_requests(limit):
+        counts["looked_at"] += 1
+        todo = retention.plan(request, now, policy)
+        if todo.fold:
+            counts["aggregated"] += _fold(deps, request)
+        if todo.delete_ktp:
+            deleted = _delete_ktp(deps, request.request_id, SCHEDULE_ACTOR, "schedule")
+            if deleted is not None:
+                counts["ktp"] += 1
+                counts["objects"] += deleted
+        if todo.redact:
+            counts["redacted"] += _redact(deps, request.request_id, SCHEDULE_ACTOR, "schedule")
+        if todo.flag_overdue:
+            counts["overdue"] += _flag_overdue(deps, request.request_id)
+    run = RetentionRun(
+        started_at=now,
+        looked_at=counts["looked_at"],
+        migrated=counts["migrated"],
+        aggregated=counts["aggregated"],
+        ktp_deleted=counts["ktp"],
+        ktp_objects_deleted=counts["objects"],
+        redacted=counts["redacted"],
+        overdue=counts["overdue"],
+    )
+    figures = {k: v for k, v in asdict(run).items() if k != "started_at"}
+    deps.privacy.record_run({"started_at": now, "finished_at": deps.clock.now(), **figures})
+    deps.audit.append(AuditEvent(now, SCHEDULE_ACTOR, "retention_run", None, figures))
+    log(logger, logging.INFO, "retention done", **figures)
+    return run
+
+
+def _migrate(deps: Dependencies, request_id: str) -> int:
+    def step(tx: Transaction) -> RemissionRequest | None:
+        current = tx.request(request_id)
+        if current is not None:
+            tx.save_request(current)  # the whole document, in today's shape: no TTL field
+        return current
+
+    current = unit_of_work.run(deps, step)
+    if current is None:
+        return 0
+    deps.privacy.forget_legacy_ttl(current)
+    return 1
+
+
+def _fold(deps: Dependencies, request: RemissionRequest) -> int:
+    """Its figures into the aggregates, then the mark. Run twice: the second create finds the
+    contribution and adds nothing; the mark is written again, harmlessly."""
+    created = deps.privacy.add_contribution(aggregates.contribution(request, deps.office_hours))
+
+    def mark(tx: Transaction) -> None:
+        current = tx.request(request.request_id)
+        if current is None or current.privacy.folded_at is not None:
+            return
+        current.privacy = replace(current.privacy, folded_at=deps.clock.now())
+        tx.save_request(current)
+
+    unit_of_work.run(deps, mark)
+    return int(created)
+
+
+def _delete_ktp(deps: Dependencies, request_id: str, actor: str, reason: str) -> int | None:
+    """Every KTP object of every attempt, then the mark and its audit event. None: marked
+    already (another run did it)."""
+    objects = deps.files.list_objects(KTP_PREFIX.format(request_id=request_id), MAX_KTP_OBJECTS)
+    for obj in objects:
+        deps.files.delete(obj.name)
+
+    def mark(tx: Transaction) -> bool:
+        current = tx.request(request_id)
+        if current is None or current.privacy.ktp_deleted_at is not None:
+            return False
+        now = deps.clock.now()
+        current.privacy = replace(current.privacy, ktp_deleted_at=now)
+        tx.save_request(current)
+        details = {"objects": len(objects), "reason": reason}
+        tx.audit(AuditEvent(now, actor, "ktp_deleted", request_id, details))
+        return True
+
+    return len(objects) if unit_of_work.run(deps, mark) else None
+
+
+def _redact(deps: Dependencies, request_id: str, actor: str, reason: str) -> int:
+    message_ids = [m.message_id for m in deps.messages.for_request(request_id)]
+
+    def step(tx: Transaction) -> bool:
+        current = tx.request(request_id)
+        if current is None or current.privacy.redacted_at is not None:
+            return False
+        now = deps.clock.now()
+        tx.save_request(retention.redact(current, now))
+        for message_id in message_ids:
+            message = tx.message(message_id)
+            if message is not None and message.manual_link:
+                # The click-to-chat link carries the number and the whole text.
+                message.manual_link = None
+                tx.save_message(message)
+        details = {"reason": reason, "messages": len(message_ids)}
+        tx.audit(AuditEvent(now, actor, "request_redacted", request_id, details))
+        return True
+
+    done = unit_of_work.run(deps, step)
+    deps.privacy.redact_audit_details(request_id, PERSONAL_AUDIT_DETAILS)
+    return int(done)
+
+
+def _flag_overdue(deps: Dependencies, request_id: str) -> int:
+    def step(tx: Transaction) -> bool:
+        current = tx.request(request_id)
+        if current is None or current.is_final or current.privacy.overdue_flagged_at:
+            return False
+        now = deps.clock.now()
+        current.privacy = replace(current.privacy, overdue_flagged_at=now)
+        tx.save_request(current)
+        details = {"status": current.status.value}
+        tx.audit(AuditEvent(now, SCHEDULE_ACTOR, "request_overdue", request_id, details))
+        return True
+
+    flagged = unit_of_work.run(deps, step)
+    if flagged:
+        log(logger, logging.WARNING, "open request overdue", request_id=request_id)
+    return int(flagged)
+
+
+def overdue_requests(deps: Dependencies) -> list[RemissionRequest]:
+    """Open requests the job flagged as past the alert age, oldest first (the admin page)."""
+    found = [
+        r
+        for r in deps.privacy.pending_requests(5000)
+        if r.privacy.overdue_flagged_at is not None and not r.is_final
+    ]
+    return sorted(found, key=lambda r: r.created_at)
+
+
+def month_report(deps: Dependencies, month: str):
+    """The month's report: its live requests plus the contributions of folded ones."""
+    from shared.domain.reports import month_bounds, monthly_report
+
+    start, end = month_bounds(month, deps.office_hours)
+    requests = deps.archive.created_between(start, end) if deps.archive else []
+    folded = deps.privacy.contributions(month) if deps.privacy is not None else []
+    return monthly_report(month, requests, deps.office_hours, folded)
+
+
+# --- the data subject's rights --------------------------------------------------------------
+
+
+def find_request(deps: Dependencies, tracking_code: str) -> RemissionRequest | None:
+    code = normalize_tracking_code(tracking_code or "")
+    return deps.requests.get_by_tracking_code(code) if code else None
+
+
+def personal_data(deps: Dependencies, request: RemissionRequest) -> dict:
+    """Everything the office holds about the requester in this request, readable."""
+    return {
+        "tracking_code": request.tracking_code,
+        "created_at": request.created_at.isoformat(),
+        "status": request.status.value,
+        "language": request.language,
+        "requester": {
+            "name": request.requester.name,
+            "relationship": request.requester.relationship.value,
+            "relationship_other": request.requester.relationship_other,
+            "address": request.requester.address,
+            "whatsapp": request.requester.whatsapp,
+            "email": request.requester.email,
+        },
+        "prisoner": {
+            "name": request.prisoner.name,
+            "upt": request.prisoner.upt,
+            "birth_date": _iso(request.prisoner.birth_date),
+            "registration_number": request.prisoner.registration_number,
+        },
+        "information_needed": [k.value for k in request.information_needed],
+        "information_other": request.information_other,
+        "statement": {
+            "accepted": request.statement.accepted,
+            "signed_on": _iso(request.statement.signed_on),
+            "consent_to_processing": request.statement.consent_to_processing,
+        },
+        "history": [
+            {"status": e.status.value, "at": e.at.isoformat(), "note": e.note}
+            for e in request.history
+        ],
+        "answers": [
+            {"kind": d.kind.value, "at": d.at.isoformat(), "text": d.answer_text}
+            for d in request.decisions
+        ],
+        "messages": [
+            {
+                "kind": m.kind.value,
+                "channel": m.channel.value,
+                "state": m.state.value,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in deps.messages.for_request(request.request_id)
+        ],
+        "privacy": {k: _iso(v) for k, v in asdict(request.privacy).items()},
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_request(deps: Dependencies, request: RemissionRequest, actor: str) -> bytes:
+    """A ZIP of data.json and the KTP image(s) still kept. Audited: who, which request."""
+    objects = deps.files.list_objects(
+        KTP_PREFIX.format(request_id=request.request_id), MAX_KTP_OBJECTS
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        data = json.dumps(personal_data(deps, request), ensure_ascii=False, indent=1)
+        archive.writestr("data.json", data)
+        for obj in objects:
+            stored = deps.files.read(obj.name, 16 * 1024 * 1024)
+            if stored is not None:
+                archive.writestr(f"ktp/{obj.name.rsplit('/', 1)[-1]}", stored.data)
+    deps.audit.append(
+        AuditEvent(
+            deps.clock.now(),
+            actor,
+            "data_subject_exported",
+            request.request_id,
+            {"files": len(objects)},
+        )
+    )
+    return out.getvalue()
+
+
+def erase_request(deps: Dependencies, request: RemissionRequest, actor: str) -> None:
+    """Erasure: figures folded first, KTP deleted, personal fields and message links removed;
+    the anonymous shell stays so the counts stay right. Only a closed request: an open one
+    is still being answered (it is decided, or it expires, first)."""
+    if not request.is_final:
+        raise NotErasable(request.status.value)
+    if request.privacy.folded_at is None:
+        _fold(deps, request)
+    _delete_ktp(deps, request.request_id, actor, "data_subject")
+    _redact(deps, request.request_id, actor, "data_subject")
+    deps.audit.append(
+        AuditEvent(deps.clock.now(), actor, "data_subject_erased", request.request_id, {})
+    )

@@ -94,6 +94,15 @@ def reupload(http_request: flask.Request, body: bytes) -> flask.Response:
 
 
 @functions_framework.http
+@endpoint(methods=("GET", "POST"))
+def survey(http_request: flask.Request, body: bytes) -> flask.Response:
+    """The satisfaction survey (SKM): a link's check and answers, and the published results."""
+    from shared.entrypoints import survey as survey_edge
+
+    return survey_edge.handle(http_request, body, dependencies())
+
+
+@functions_framework.http
 @endpoint(verifier=scheduler_caller, deadline=None)
 def sweep(http_request: flask.Request, body: bytes) -> flask.Response:
     """Cloud Scheduler, every minute: the outbox relay, reconciliation, expiry, stuck requests."""

@@ -45,6 +45,7 @@ FUNCTIONS = {
     "retention": "http",
     "status": "http",
     "reupload": "http",
+    "survey": "http",
     "operator": "http",
     "dispatch": "http",
     "sendgrid_events": "http",

@@ -84,6 +84,7 @@ def bootstrap(
     from shared.adapters.firestore_privacy import FirestorePrivacy
     from shared.adapters.firestore_repository import FirestoreRequestRepository
     from shared.adapters.firestore_store import FirestoreStore
+    from shared.adapters.firestore_survey import FirestoreSurvey
     from shared.adapters.firestore_transactions import READ_TIMEOUT, TRANSACTION_DEADLINE
     from shared.adapters.indonesian_holidays import office_calendar
 
@@ -110,6 +111,9 @@ def bootstrap(
         ),
         "answer_promise": lambda: settings.answer_promise,
         "session_key": lambda: settings.operator_session_key.encode(),
+        "survey_key": lambda: settings.survey_token_key.encode(),
+        "survey_valid_for": lambda: settings.survey_valid_for,
+        "survey_invite_delay": lambda: settings.survey_invite_delay,
     }
     parts, refused = {}, {}
     for name, make in makers.items():
@@ -130,6 +134,7 @@ def bootstrap(
         claims=FirestoreClaims(client),
         messages=FirestoreMessages(client),
         privacy=FirestorePrivacy(client),
+        survey=FirestoreSurvey(client),
         **_operator_parts(settings, function),
         **parts,
         **dict.fromkeys(refused),

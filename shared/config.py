@@ -161,6 +161,27 @@ SETTINGS: tuple[Setting, ...] = (
         cloud_required=False,
         local_default="1",
     ),
+    # The satisfaction survey (SKM): whoever settles a message may owe its invitation.
+    Setting(
+        "SURVEY_TOKEN_KEY",
+        "key the survey links' tokens are made with (a secret; only the tokens' hashes are "
+        "stored, so the link can be written again for a resend but never read from the data)",
+        cloud_required=False,
+        local_default="local-survey-token-key-not-secret",
+    ),
+    Setting(
+        "SURVEY_VALID_DAYS",
+        "days a survey link can be used after the request was answered",
+        cloud_required=False,
+        default="14",
+    ),
+    Setting(
+        "SURVEY_INVITE_DELAY_MINUTES",
+        "minutes after the answer that the survey link is sent (the family reads the answer "
+        "first; WhatsApp also throttles messages sent back to back to one person)",
+        cloud_required=False,
+        default="60",
+    ),
     # Dispatch (WhatsApp and email). Enqueuers (ktp_uploaded, operator) need the queue and URL.
     Setting(
         "DISPATCH_QUEUE", "Cloud Tasks queue id for message dispatch", local_default="dispatch"
@@ -355,7 +376,9 @@ _TASKS = ("OUTBOX_RELAY_AFTER_SECONDS", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT"
 _LOOKUP_QUEUE = ("SDP_LOOKUP_QUEUE", "SDP_LOOKUP_URL")
 _DISPATCH_QUEUE = ("DISPATCH_QUEUE", "DISPATCH_URL")
 # Settling a message: both channels failed -> a notice to this address, if set.
-_SETTLING = _TASKS + _DISPATCH_QUEUE + ("OPERATOR_ALERT_EMAIL",)
+# A request's answer settled -> its survey invitation, owed in the same transaction.
+_SURVEY_INVITES = ("SURVEY_TOKEN_KEY", "SURVEY_VALID_DAYS", "SURVEY_INVITE_DELAY_MINUTES")
+_SETTLING = _TASKS + _DISPATCH_QUEUE + ("OPERATOR_ALERT_EMAIL",) + _SURVEY_INVITES
 # The office's calendar: its hours and closure days (Indonesia's holidays need no setting).
 _CALENDAR = ("SLA_WORKING_HOURS", "OFFICE_CLOSURES")
 # The requester's expected-answer line (submit and the status page).
@@ -387,6 +410,8 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     + ("TASKS_SERVICE_ACCOUNT", "OUTBOX_RELAY_AFTER_SECONDS"),
     "status": _FIRESTORE + _PROMISE,
     "reupload": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS,
+    # The survey page (a link's token -> its form; the answers) and the published results.
+    "survey": (*_FIRESTORE, "OFFICE_NAME"),
     # Relays both queues, reconciles uploads as ktp_uploaded would; accepts only the scheduler.
     "sweep": _FIRESTORE
     + _KTP_FILES
@@ -460,6 +485,9 @@ _FIELDS = {
     "ktp_max_days": "KTP_MAX_DAYS",
     "personal_data_days_after_close": "PERSONAL_DATA_DAYS_AFTER_CLOSE",
     "open_request_alert_days": "OPEN_REQUEST_ALERT_DAYS",
+    "survey_token_key": "SURVEY_TOKEN_KEY",
+    "survey_valid_for": "SURVEY_VALID_DAYS",
+    "survey_invite_delay": "SURVEY_INVITE_DELAY_MINUTES",
 }
 
 
@@ -518,6 +546,9 @@ class Settings:
     ktp_max_days: int = 0
     personal_data_days_after_close: int = 0
     open_request_alert_days: int = 0
+    survey_token_key: str = ""
+    survey_valid_for: timedelta = timedelta(days=14)
+    survey_invite_delay: timedelta = timedelta(minutes=60)
     # The MESSAGING_SETTINGS values that are set (see messaging()).
     messaging_values: tuple[tuple[str, str], ...] = ()
 
@@ -605,6 +636,8 @@ class Settings:
             ("KTP_MAX_DAYS", 1, 3650),
             ("PERSONAL_DATA_DAYS_AFTER_CLOSE", 0, 3650),
             ("OPEN_REQUEST_ALERT_DAYS", 1, 3650),
+            ("SURVEY_VALID_DAYS", 1, 90),
+            ("SURVEY_INVITE_DELAY_MINUTES", 0, 10080),
             ("ANSWER_PROMISE_WORKING_MINUTES", 1, 5 * 8 * 60),
             ("WHATSAPP_WEBHOOK_MAX_AGE_SECONDS", 60, 30 * 86400),
             ("WHATSAPP_WEBHOOK_MAX_AHEAD_SECONDS", 0, 3600),
@@ -624,6 +657,8 @@ class Settings:
             "PROVIDER_TIMEOUT_SECONDS": float,
             "TEMPLATE_CACHE_SECONDS": lambda v: timedelta(seconds=int(v)),
             **dict.fromkeys(_RETENTION, int),
+            "SURVEY_VALID_DAYS": lambda v: timedelta(days=int(v)),
+            "SURVEY_INVITE_DELAY_MINUTES": lambda v: timedelta(minutes=int(v)),
         }
         fields = {
             field: read.get(name, str)(values[name])

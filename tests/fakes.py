@@ -74,6 +74,8 @@ class InMemoryStore:
         self.messages = messages if messages is not None else InMemoryMessages()
         self.audit = audit if audit is not None else InMemoryAudit()
         self.outbox: dict[str, dict] = {}
+        self.survey_invitations: dict[str, dict] = {}
+        self.survey_answers: dict[str, dict] = {}
         self.fail_next_commit = False
         self._lock = threading.RLock()
 
@@ -135,6 +137,26 @@ class _InMemoryTransaction:
         self.writes.append(
             lambda: self.store.messages.documents.update({message.message_id: document})
         )
+
+    def survey_invitation(self, token_hash):
+        from shared.adapters.firestore_survey import invitation_from_document
+
+        document = self.store.survey_invitations.get(token_hash)
+        return invitation_from_document(document) if document else None
+
+    def save_survey_invitation(self, invitation):
+        from shared.adapters.firestore_survey import invitation_to_document
+
+        document = invitation_to_document(invitation)
+        self.writes.append(
+            lambda: self.store.survey_invitations.update({invitation.token_hash: document})
+        )
+
+    def save_survey_answer(self, answer):
+        from shared.adapters.firestore_survey import answer_to_document
+
+        document = answer_to_document(answer)
+        self.writes.append(lambda: self.store.survey_answers.update({answer.answer_id: document}))
 
     def audit(self, event):
         self.writes.append(lambda: self.store.audit.append(event))

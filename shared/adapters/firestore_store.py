@@ -14,6 +14,13 @@ from typing import TypeVar
 from google.cloud import firestore
 
 from shared.adapters.firestore_messages import MESSAGES, message_from_document, message_to_document
+from shared.adapters.firestore_survey import (
+    ANSWERS,
+    INVITATIONS,
+    answer_to_document,
+    invitation_from_document,
+    invitation_to_document,
+)
 from shared.adapters.firestore_operators import AUDIT, audit_document, new_event_id
 from shared.adapters.firestore_transactions import run_transaction
 from shared.adapters.records import (
@@ -27,6 +34,7 @@ from shared.adapters.records import (
 from shared.domain.messages import Message
 from shared.domain.model import RemissionRequest
 from shared.domain.outbox import OutboxEntry
+from shared.domain.skm import SurveyAnswer, SurveyInvitation
 from shared.service_layer.ports import AuditEvent
 
 T = TypeVar("T")
@@ -65,6 +73,16 @@ class FirestoreTransaction:
 
     def save_message(self, message: Message) -> None:
         self._write(MESSAGES, message.message_id, message_to_document(message))
+
+    def survey_invitation(self, token_hash: str) -> SurveyInvitation | None:
+        document = self._read(INVITATIONS, token_hash)
+        return invitation_from_document(document) if document else None
+
+    def save_survey_invitation(self, invitation: SurveyInvitation) -> None:
+        self._write(INVITATIONS, invitation.token_hash, invitation_to_document(invitation))
+
+    def save_survey_answer(self, answer: SurveyAnswer) -> None:
+        self._write(ANSWERS, answer.answer_id, answer_to_document(answer))
 
     def audit(self, event: AuditEvent) -> None:
         self._write(AUDIT, event.event_id or new_event_id(event.at), audit_document(event))

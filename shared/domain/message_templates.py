@@ -93,6 +93,25 @@ EMAIL_TEMPLATES: dict[tuple[MessageKind, str], dict[str, str]] = {
         "terkirim lewat WhatsApp maupun email ({{ reasons }}).\n"
         "Buka halaman operator dan hubungi pemohon secara manual.",
     },
+    # The survey link (shared.service_layer.survey): no tracking code, no names in the link.
+    (MessageKind.SURVEY_INVITE, "id"): {
+        "subject": "Survei kepuasan layanan informasi remisi",
+        "text": "Yth. Bapak/Ibu {{ requester_name }},\n\n"
+        "Terima kasih telah memakai layanan informasi remisi. Mohon luangkan 3 menit untuk "
+        "mengisi survei kepuasan masyarakat (tanpa nama; jawaban tidak dikaitkan dengan "
+        "permohonan Anda):\n{{ survey_url }}\n\n"
+        "Tautan ini berlaku sampai {{ valid_until }} dan hanya dapat dipakai sekali.\n\n"
+        "Hormat kami,\n{{ office_name }}",
+    },
+    (MessageKind.SURVEY_INVITE, "en"): {
+        "subject": "Satisfaction survey: remission information service",
+        "text": "Dear {{ requester_name }},\n\n"
+        "Thank you for using the remission information service. Please take 3 minutes to "
+        "answer the public satisfaction survey (anonymous; your answers are not linked to "
+        "your request):\n{{ survey_url }}\n\n"
+        "The link is valid until {{ valid_until }} and can be used once.\n\n"
+        "Kind regards,\n{{ office_name }}",
+    },
 }
 
 _HTML_PAGE = (
@@ -174,6 +193,20 @@ WHATSAPP_TEMPLATES: dict[MessageKind, WhatsAppTemplate] = {
             "en": "Answer to remission information request {{1}}:\n"
             + _ANSWER_BODY_LINES
             + "\n\nThis answer was also sent by email.",
+        },
+    ),
+    MessageKind.SURVEY_INVITE: WhatsAppTemplate(
+        "remisi_survei_kepuasan",
+        ("survey_url", "valid_until"),
+        {
+            "id": "Terima kasih telah memakai layanan informasi remisi.\n"
+            "Mohon isi survei kepuasan (3 menit, tanpa nama): {{1}}\n"
+            "Tautan berlaku sampai {{2}} dan hanya dapat dipakai sekali.\n"
+            "Tautan ini juga dikirim lewat email.",
+            "en": "Thank you for using the remission information service.\n"
+            "Please answer the satisfaction survey (3 minutes, anonymous): {{1}}\n"
+            "The link is valid until {{2}} and can be used once.\n"
+            "The link was also sent by email.",
         },
     ),
 }
@@ -288,6 +321,7 @@ TEMPLATE_VARIABLES: dict[MessageKind, tuple[str, ...]] = {
     MessageKind.NOT_FOUND: (*_COMMON_VARIABLES, "prisoner_name"),
     MessageKind.ANSWER: (*_COMMON_VARIABLES, "answer_text"),
     MessageKind.OPERATOR_FAILURE: (*_COMMON_VARIABLES, "failed_kind", "reasons"),
+    MessageKind.SURVEY_INVITE: (*_COMMON_VARIABLES, "survey_url", "valid_until"),
 }
 
 SAMPLE_VALUES = {
@@ -300,6 +334,8 @@ SAMPLE_VALUES = {
     "answer_text": "Berdasarkan data SDP, Budi Santoso menerima remisi umum 2 bulan.",
     "failed_kind": "Jawaban",
     "reasons": "email: invalid_email, whatsapp: wa_131026",
+    "survey_url": "https://remisi.example.go.id/survei.html#t=contoh-token",
+    "valid_until": "15 Desember 2026",
 }
 
 EDITABLE_EMAIL_TEMPLATES = tuple(EMAIL_TEMPLATES)  # (kind, language) pairs

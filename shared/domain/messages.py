@@ -19,6 +19,7 @@ class MessageKind(enum.StrEnum):
     NOT_FOUND = "not_found"  # the prisoner is not in SDP
     ANSWER = "answer"  # the operator's composed answer
     OPERATOR_FAILURE = "operator_failure"  # to operators: both channels failed
+    SURVEY_INVITE = "survey_invite"  # after NOTIFIED: the satisfaction survey link (SKM)
 
 
 class Channel(enum.StrEnum):
@@ -82,6 +83,7 @@ KIND_LABELS = {
     MessageKind.NOT_FOUND: "Tidak ditemukan di SDP",
     MessageKind.ANSWER: "Jawaban",
     MessageKind.OPERATOR_FAILURE: "Pemberitahuan gagal kirim (petugas)",
+    MessageKind.SURVEY_INVITE: "Undangan survei kepuasan",
 }
 CHANNEL_LABELS = {Channel.EMAIL: "Email", Channel.WHATSAPP: "WhatsApp"}
 

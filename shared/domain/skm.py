@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -278,6 +278,26 @@ def period(code: str) -> Period:
 
 def month_of(day: date) -> str:
     return f"{day.year}-{day.month:02d}"
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+@dataclass
+class SurveyInvitation:
+    """A survey link's stored half: the hash of its token (the token itself is never stored),
+    the service, and how long it may be used. Nothing in it names the request."""
+
+    token_hash: str
+    service: str
+    created_at: datetime
+    expires_at: datetime
+    used: bool = False
+
+    def state(self, now: datetime) -> str:
+        if self.used:
+            return "used"
+        return "expired" if now >= self.expires_at else "open"
 
 
 # --- answers ---------------------------------------------------------------------------------

@@ -60,6 +60,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Something went wrong on our side. Please try again later.",
     },
     "forbidden": {"id": "Akses ditolak.", "en": "Forbidden."},
+    # The satisfaction survey (shared.service_layer.survey).
+    "survey_not_found": {
+        "id": "Tautan survei tidak dikenal. Buka tautan lengkap dari pesan WhatsApp atau email.",
+        "en": "Unknown survey link. Open the full link from the WhatsApp message or email.",
+    },
+    "survey_used": {
+        "id": "Tautan survei ini sudah dipakai: jawaban Anda sudah tercatat. Terima kasih.",
+        "en": "This survey link has been used: your answers are recorded. Thank you.",
+    },
+    "survey_expired": {
+        "id": "Masa berlaku tautan survei ini sudah habis. Terima kasih atas perhatian Anda.",
+        "en": "This survey link has expired. Thank you for your interest.",
+    },
+    "invalid_survey": {
+        "id": "Periksa kembali jawaban survei: setiap pertanyaan wajib dijawab.",
+        "en": "Please check the survey: every question needs an answer.",
+    },
+    "survey_recorded": {
+        "id": "Terima kasih. Jawaban survei Anda sudah tercatat.",
+        "en": "Thank you. Your survey answers are recorded.",
+    },
+    "invalid_period": {
+        "id": "Periode ditulis seperti 2026-11, 2026-Q4, 2026-S2, atau 2026.",
+        "en": "A period looks like 2026-11, 2026-Q4, 2026-S2 or 2026.",
+    },
 }
 
 

@@ -196,6 +196,13 @@ def message_context(request: RemissionRequest, task: DispatchTask, deps: Depende
         context["reasons"] = ", ".join(
             f"{m.channel.value}: {m.error_code or m.state.value}" for m in failed
         )
+    elif task.kind is MessageKind.SURVEY_INVITE:
+        from shared.service_layer import survey
+
+        try:
+            context.update(survey.invite_context(request, deps, language))
+        except LookupError:
+            raise MalformedTask("no survey invitation for the request") from None
     return context
 
 
@@ -402,7 +409,8 @@ def _record_outcome(task: DispatchTask, deps: Dependencies, outbox_id, change, n
 def settle_in(tx: Transaction, deps: Dependencies, changed: Message, now) -> str | None:
     """After a message reached an outcome, in the same transaction: move the request on once
     both channels are settled, and owe operators a notice when both failed."""
-    if changed.kind is MessageKind.OPERATOR_FAILURE:
+    # The survey link settles nothing, and its failing is not worth an operator's alert.
+    if changed.kind in (MessageKind.OPERATOR_FAILURE, MessageKind.SURVEY_INVITE):
         return None
     pair = [
         changed
@@ -419,7 +427,10 @@ def settle_in(tx: Transaction, deps: Dependencies, changed: Message, now) -> str
     if changed.kind in SETTLING_KINDS and request.status in (Status.ANSWERED, Status.NOT_FOUND):
         reasons = ",".join(m.error_code or "" for m in pair if m.state is MessageState.FAILED)
         if verdict == "notified":
+            from shared.service_layer import survey
+
             request.notified(now, note=reasons or None)
+            survey.invite_in(tx, deps, request, now)  # once: NOTIFIED is entered once
         else:
             request.fail(f"dispatch_failed:{reasons}", now)
         tx.save_request(request)

@@ -15,6 +15,7 @@ from shared.domain.messages import Message, MessageState
 from shared.domain.model import RemissionRequest, Status
 from shared.domain.outbox import OutboxEntry
 from shared.domain.sdp import SdpCandidate, SdpQuery
+from shared.domain.skm import SurveyAnswer, SurveyInvitation
 from shared.domain.sla import OfficeHours
 
 if TYPE_CHECKING:
@@ -87,6 +88,12 @@ class Transaction(Protocol):
     def message(self, message_id: str) -> Message | None: ...
 
     def save_message(self, message: Message) -> None: ...
+
+    def survey_invitation(self, token_hash: str) -> SurveyInvitation | None: ...
+
+    def save_survey_invitation(self, invitation: SurveyInvitation) -> None: ...
+
+    def save_survey_answer(self, answer: SurveyAnswer) -> None: ...
 
     def audit(self, event: AuditEvent) -> None:
         """Append an audit event."""
@@ -345,6 +352,17 @@ class AuditLog(Protocol):
         """Events about one request, oldest first."""
 
 
+class SurveyReads(Protocol):
+    """The satisfaction survey's reads (it is written in the unit of work's transactions)."""
+
+    def invitation(self, token_hash: str) -> SurveyInvitation | None: ...
+
+    def answers_in(self, months: tuple[str, ...]) -> list[SurveyAnswer]: ...
+
+    def invited_between(self, start: datetime, end: datetime) -> int:
+        """Invitations made in [start, end): the requests served then."""
+
+
 class RequestArchive(Protocol):
     def created_between(
         self, start: datetime, end: datetime, limit: int = 20000
@@ -413,3 +431,9 @@ class Dependencies:
     template_store: TemplateStore | None = None  # the admin page's editable email templates
     # The retention job's work list, the report aggregates, data-subject requests.
     privacy: PrivacyStore | None = None
+    # The satisfaction survey (shared.service_layer.survey): the key its link tokens are made
+    # with (empty: no invitations), how long a link lasts, how long after the answer it goes.
+    survey: SurveyReads | None = None
+    survey_key: bytes = b""
+    survey_valid_for: timedelta = timedelta(days=14)
+    survey_invite_delay: timedelta = timedelta(hours=1)

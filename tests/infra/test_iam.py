@@ -16,6 +16,7 @@ WHATSAPP_APP_SECRET = 'secret:${google_secret_manager_secret.this["whatsapp-app-
 WHATSAPP_VERIFY_SECRET = (
     'secret:${google_secret_manager_secret.this["whatsapp-verify-token"].secret_id}'
 )
+SURVEY_KEY_SECRET = 'secret:${google_secret_manager_secret.this["survey-token-key"].secret_id}'
 
 # (principal, role, scope). Principals are the stack's google_service_account names, plus the
 # Cloud Storage service agent and allUsers.
@@ -67,6 +68,14 @@ EXPECTED = {
     ("allUsers", "roles/run.invoker", "function:submit"),
     ("allUsers", "roles/run.invoker", "function:status"),
     ("allUsers", "roles/run.invoker", "function:reupload"),
+    # survey: reads invitations and figures, writes anonymous answers. Whoever settles an
+    # answer's messages (operator, dispatch, both webhooks) writes survey links with the key.
+    ("allUsers", "roles/run.invoker", "function:survey"),
+    ("survey", "roles/datastore.user", "project"),
+    ("operator", "roles/secretmanager.secretAccessor", SURVEY_KEY_SECRET),
+    ("dispatch", "roles/secretmanager.secretAccessor", SURVEY_KEY_SECRET),
+    ("sendgrid_events", "roles/secretmanager.secretAccessor", SURVEY_KEY_SECRET),
+    ("whatsapp_webhook", "roles/secretmanager.secretAccessor", SURVEY_KEY_SECRET),
     ("allUsers", "roles/storage.objectViewer", "bucket:site"),
     # Dispatch: queued by ktp_uploaded (receipt, rejection) and the operator page (decisions),
     # with tasks-invoker's OIDC token; dispatch and the webhooks queue operator notices.
@@ -335,6 +344,7 @@ def test_each_secret_is_readable_only_by_the_function_that_uses_it():
         "whatsapp-app-secret",
         "whatsapp-verify-token",
         "session-key",
+        "survey-token-key",
     }
     readers = {(g[0], g[2]) for g in granted() if g[1] == "roles/secretmanager.secretAccessor"}
     assert readers == {
@@ -343,4 +353,8 @@ def test_each_secret_is_readable_only_by_the_function_that_uses_it():
         ("dispatch", WHATSAPP_TOKEN_SECRET),
         ("whatsapp_webhook", WHATSAPP_APP_SECRET),
         ("whatsapp_webhook", WHATSAPP_VERIFY_SECRET),
+        ("operator", SURVEY_KEY_SECRET),
+        ("dispatch", SURVEY_KEY_SECRET),
+        ("sendgrid_events", SURVEY_KEY_SECRET),
+        ("whatsapp_webhook", SURVEY_KEY_SECRET),
     }

@@ -83,6 +83,15 @@ locals {
       }
     }
 
+    # The satisfaction survey (SKM): a link's check and its answers (the link's token is only
+    # hashed here: no secret), and the figures the office publishes.
+    survey = {
+      description   = "GET/POST /api/survey: the satisfaction survey's link check and answers, and the published figures."
+      settings      = ["REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "OFFICE_NAME"]
+      public        = true
+      max_instances = var.submit_max_instances
+    }
+
     # Daily: closed requests' figures folded into the report aggregates, then their KTP images
     # deleted and personal fields redacted by the retention settings (their defaults in
     # shared.config); open requests are flagged, never deleted.
@@ -110,9 +119,13 @@ locals {
         "DISPATCH_QUEUE", "DISPATCH_URL", "OPERATOR_ALERT_EMAIL", "OFFICE_NAME",
       ]
       extra_environment = { SIGNING_SERVICE_ACCOUNT = google_service_account.this["operator"].email }
-      secrets           = { OPERATOR_SESSION_KEY = google_secret_manager_secret.this["session-key"].secret_id }
-      public            = true
-      max_instances     = 5
+      secrets = {
+        OPERATOR_SESSION_KEY = google_secret_manager_secret.this["session-key"].secret_id
+        # Whoever settles an answer's messages owes its survey link (written with this key).
+        SURVEY_TOKEN_KEY = google_secret_manager_secret.this["survey-token-key"].secret_id
+      }
+      public        = true
+      max_instances = 5
     }
 
     # Cloud Tasks target of the dispatch queue: one message on one channel, at most once. Reads
@@ -127,6 +140,7 @@ locals {
       secrets = {
         SENDGRID_API_KEY = google_secret_manager_secret.this["sendgrid-api-key"].secret_id
         WHATSAPP_TOKEN   = google_secret_manager_secret.this["whatsapp-token"].secret_id
+        SURVEY_TOKEN_KEY = google_secret_manager_secret.this["survey-token-key"].secret_id
       }
       invoker_members = local.invoked_by_tasks
       expected_url    = local.dispatch_url
@@ -140,6 +154,7 @@ locals {
         "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT", "DISPATCH_QUEUE",
         "DISPATCH_URL", "OPERATOR_ALERT_EMAIL", "SENDGRID_WEBHOOK_PUBLIC_KEY",
       ]
+      secrets       = { SURVEY_TOKEN_KEY = google_secret_manager_secret.this["survey-token-key"].secret_id }
       public        = true
       max_instances = 5
     }
@@ -155,6 +170,7 @@ locals {
       secrets = {
         WHATSAPP_APP_SECRET   = google_secret_manager_secret.this["whatsapp-app-secret"].secret_id
         WHATSAPP_VERIFY_TOKEN = google_secret_manager_secret.this["whatsapp-verify-token"].secret_id
+        SURVEY_TOKEN_KEY      = google_secret_manager_secret.this["survey-token-key"].secret_id
       }
       public        = true
       max_instances = 5

@@ -10,6 +10,7 @@ locals {
     whatsapp-app-secret   = "WhatsApp app secret: verifies X-Hub-Signature-256 on webhooks"
     whatsapp-verify-token = "WhatsApp webhook subscription verify token (hub.verify_token)"
     session-key           = "Operator page session signing key"
+    survey-token-key      = "Key of the satisfaction survey links' tokens (only their hashes are stored)"
   }
 }
 

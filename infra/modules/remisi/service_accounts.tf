@@ -10,6 +10,7 @@ locals {
     sdp_lookup       = { id = "fn-sdp-lookup", about = "sdp_lookup: ranks SDP candidates" }
     status           = { id = "fn-status", about = "status: reads requests, counts lookups per client" }
     reupload         = { id = "fn-reupload", about = "reupload: restarts KTP uploads, signs upload URLs as fn-submit" }
+    survey           = { id = "fn-survey", about = "survey: reads survey invitations, writes anonymous answers" }
     sweep            = { id = "fn-sweep", about = "Remisi: sweep function (expires, requeues, flags stuck requests)" }
     operator         = { id = "fn-operator", about = "operator: the review page; reads requests, accounts, audit; signs KTP read URLs" }
     dispatch         = { id = "fn-dispatch", about = "dispatch: sends email (SendGrid) and WhatsApp, records each message" }
@@ -48,6 +49,9 @@ locals {
     # fn-submit, so this account needs no grant on the KTP bucket at all.
     { account = "reupload", role = "roles/datastore.user", on = "project" },
     { account = "reupload", role = "roles/iam.serviceAccountTokenCreator", on = "account:submit" },
+
+    # survey reads invitations and the answers' figures, writes answers and spends links.
+    { account = "survey", role = "roles/datastore.user", on = "project" },
 
     # sweep reads and moves requests, deletes abandoned uploads, queues lost lookups again.
     { account = "sweep", role = "roles/datastore.user", on = "project" },

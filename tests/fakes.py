@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -366,15 +365,37 @@ class InMemoryOperators:
             self.documents[username] = operator_document(operator)
             return result
 
-    def record_failure(self, username, now):
-        from shared.service_layer.ports import OperatorNotFound
+    # Sign-in failure counters, as FirestoreRateLimiter keeps them (count, last, tag).
+    def failures(self, keys):
+        found = getattr(self, "counters", {})
+        return {k: (found[k]["count"], found[k]["last_at"]) for k in keys if k in found}
 
-        with contextlib.suppress(OperatorNotFound):
-            self.update(username, lambda operator: operator.record_failure(now))
+    def count_failures(self, keys, now, purge_after, restart=(), tags=None):
+        self.counters = getattr(self, "counters", {})
+        for key in dict.fromkeys(keys):
+            old = self.counters.get(key, {"count": 0})
+            count = 1 if key in restart else old["count"] + 1
+            self.counters[key] = {**old, "count": count, "last_at": now}
+            if tags and key in tags:
+                self.counters[key]["tag"] = tags[key]
+
+    def clear_failures(self, keys=(), tag=None):
+        self.counters = {
+            k: c
+            for k, c in getattr(self, "counters", {}).items()
+            if k not in keys and (tag is None or c.get("tag") != tag)
+        }
 
     def list(self):
         return [self.get(name) for name in sorted(self.documents)]
 
+
+    def failures(self, keys):
+        return {k: (self.counts[k], None) for k in keys if k in self.counts}
+
+    def count(self, keys, now, purge_after):
+        for key in dict.fromkeys(keys):
+            self.counts[key] = self.counts.get(key, 0) + 1
 
 class InMemorySessions:
     def __init__(self):

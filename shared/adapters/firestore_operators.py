@@ -7,22 +7,21 @@ the code; a TTL policy on `purge_after` ends them after the retention period).
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from google.api_core.exceptions import AlreadyExists, Conflict, NotFound
+from google.api_core.exceptions import AlreadyExists, Conflict
 from google.cloud import firestore
 
+from shared.adapters.firestore_rate_limiter import FirestoreRateLimiter
 from shared.adapters.firestore_transactions import (
-    READ_TIMEOUT,
     TRANSACTION_DEADLINE,
     run_transaction,
 )
 from shared.domain import retention
-from shared.domain.accounts import Operator, Role, Session, lock_until
+from shared.domain.accounts import Operator, Role, Session
 from shared.service_layer.ports import (
     AuditEvent,
     OperatorExists,
@@ -34,6 +33,9 @@ T = TypeVar("T")
 OPERATORS = "operators"
 SESSIONS = "operator_sessions"
 AUDIT = "audit_events"
+# Sign-in failure counters (hashed keys; shared.service_layer.auth), apart from the accounts:
+# counted alike whether the name exists or not.
+SIGN_IN_FAILURES = "sign_in_failures"
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -71,17 +73,7 @@ def operator_value(doc: dict) -> Operator:
         created_at=_utc(doc["created_at"]),
         active=doc.get("active", True),
         failed_attempts=doc.get("failed_attempts", 0),
-        # A failure recorded as a blind increment leaves the lock to be derived here.
-        locked_until=max(
-            filter(
-                None,
-                (
-                    _utc(doc.get("locked_until")),
-                    lock_until(doc.get("failed_attempts", 0), _utc(doc.get("last_failure_at"))),
-                ),
-            ),
-            default=None,
-        ),
+        locked_until=_utc(doc.get("locked_until")),
         last_failure_at=_utc(doc.get("last_failure_at")),
         last_totp_step=doc.get("last_totp_step"),
         sessions_valid_after=_utc(doc.get("sessions_valid_after")),
@@ -142,6 +134,7 @@ def new_event_id(at: datetime) -> str:
 class FirestoreOperators:
     def __init__(self, client: firestore.Client):
         self._db = client
+        self._failures = FirestoreRateLimiter(client, SIGN_IN_FAILURES)
 
     def add(self, operator: Operator) -> None:
         try:
@@ -169,15 +162,20 @@ class FirestoreOperators:
 
         return run_transaction(self._db, update_in, deadline=TRANSACTION_DEADLINE)
 
-    def record_failure(self, username: str, now: datetime) -> None:
-        """A blind increment: thirty parallel wrong guesses are thirty writes that never
-        contend (a transaction each would), and every one is counted."""
-        ref = self._db.collection(OPERATORS).document(username)
-        with contextlib.suppress(NotFound):
-            ref.update(
-                {"failed_attempts": firestore.Increment(1), "last_failure_at": now},
-                timeout=READ_TIMEOUT,
-            )
+    # Sign-in failures: blind increments on their own documents (thirty parallel wrong
+    # guesses are thirty writes that never contend, and every one is counted), never on the
+    # account's, so an unknown name costs the same writes as a real one.
+    def failures(self, keys):
+        return self._failures.failures(keys)
+
+    def count_failures(self, keys, now, purge_after, restart=(), tags=None) -> None:
+        self._failures.count(keys, now, purge_after, restart, tags)
+
+    def clear_failures(self, keys=(), tag=None) -> None:
+        if keys:
+            self._failures.clear(keys)
+        if tag is not None:
+            self._failures.clear_tagged(tag)
 
     def list(self) -> list[Operator]:
         return sorted(

@@ -1,4 +1,4 @@
-"""Operator accounts, roles, lockout and sessions: the rules, without storage or HTTP.
+"""Operator accounts, roles, sign-in delays and sessions: the rules, without storage or HTTP.
 
 Pure Python (pyotp is pure computation); password hashing is behind a port so the unit tests
 can use a cheap hasher.
@@ -87,10 +87,38 @@ def allowed(role: Role, permission: Permission) -> bool:
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,31}$")
 PASSWORD_MIN_LENGTH = 12
 
-# Lockout: the first failures are free (typos), then each further failure doubles the wait.
-FREE_FAILURES = 5
-FIRST_LOCK = timedelta(minutes=1)
-MAX_LOCK = timedelta(hours=1)
+
+@dataclass(frozen=True)
+class Backoff:
+    """Progressive delays instead of a lock (OWASP ASVS 2.2.1): the first `free` failures cost
+    nothing (typos), then each further one doubles the wait before the next attempt is
+    looked at, up to `cap`. Counted per key, so a wait falls on whoever earned it."""
+
+    free: int
+    first: timedelta
+    cap: timedelta
+
+    def wait(self, failures: int, last_failure_at: datetime | None, now: datetime) -> timedelta:
+        over = failures - self.free
+        if over < 0 or last_failure_at is None:
+            return timedelta(0)
+        until = last_failure_at + min(self.first * (2 ** min(over, 16)), self.cap)
+        return max(until - now, timedelta(0))
+
+
+# Failures are counted under three keys, none of which needs the account to exist (an unknown
+# name is counted, and delayed, exactly like a real one, so a delay tells nothing about names):
+SIGN_IN_BACKOFF = {
+    # this name from this client: the guesser's own wait, soon long;
+    "pair": Backoff(free=5, first=timedelta(minutes=1), cap=timedelta(hours=1)),
+    # any name from this client: one client trying many names (credential stuffing);
+    "client": Backoff(free=20, first=timedelta(minutes=1), cap=timedelta(hours=1)),
+    # this name from any client: many clients at one account. Mild on purpose: it is the one
+    # wait an attacker can put on the real operator, so it never exceeds half a minute.
+    "account": Backoff(free=10, first=timedelta(seconds=2), cap=timedelta(seconds=30)),
+}
+# A key's failures older than this are forgotten (its count starts again at one).
+SIGN_IN_FAILURES_KEPT = timedelta(hours=24)
 
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_ABSOLUTE = timedelta(hours=10)
@@ -123,15 +151,6 @@ def check_password(password: str, username: str) -> str:
     return password
 
 
-def lock_until(failed_attempts: int, last_failure_at: datetime | None) -> datetime | None:
-    """The lock that many failures earn, counted from the last one. Derived, not stored alone,
-    so a failure can be recorded as a blind increment (no contended transaction)."""
-    over = failed_attempts - FREE_FAILURES
-    if over < 0 or last_failure_at is None:
-        return None
-    return last_failure_at + min(FIRST_LOCK * (2 ** min(over, 12)), MAX_LOCK)
-
-
 @dataclass
 class Operator:
     username: str
@@ -141,6 +160,8 @@ class Operator:
     totp_secret: str
     created_at: datetime
     active: bool = True
+    # Kept from the hard lock this replaced (shown to admins; reset on success and unlock);
+    # the sign-in delays live in their own counters (SIGN_IN_BACKOFF), not on the account.
     failed_attempts: int = 0
     locked_until: datetime | None = None
     last_failure_at: datetime | None = None
@@ -150,14 +171,6 @@ class Operator:
     # is one write on the account, not a query over sessions.
     sessions_valid_after: datetime | None = None
     password_changed_at: datetime | None = None
-
-    def is_locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and now < self.locked_until
-
-    def record_failure(self, now: datetime) -> None:
-        self.failed_attempts += 1
-        self.last_failure_at = now
-        self.locked_until = lock_until(self.failed_attempts, now) or self.locked_until
 
     def record_success(self, totp_step: int) -> None:
         self.failed_attempts = 0

@@ -80,6 +80,7 @@ AUDIT_ACTION_LABELS = {
     "sign_in_failed": "Gagal masuk",
     "sign_in_locked": "Masuk ditolak: akun terkunci",
     "sign_out": "Keluar",
+    "sign_in_delayed": "Masuk ditunda: terlalu banyak percobaan gagal",
     "password_changed": "Kata sandi diganti",
     "password_change_failed": "Gagal mengganti kata sandi",
     "account_created": "Akun dibuat",

@@ -178,7 +178,7 @@ def _refusal(error: Exception, language: str) -> flask.Response:
 
     if isinstance(error, public.RateLimited):
         response = problem(429, "rate_limited", language)
-        response.headers["Retry-After"] = str(int(public.WINDOW.total_seconds()))
+        response.headers["Retry-After"] = str(max(1, int(error.retry_after.total_seconds())))
         return response
     if isinstance(error, public.InvalidQuery):
         errors = {}

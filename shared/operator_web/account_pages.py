@@ -3,6 +3,8 @@ of operator accounts (create, change, reset with a new TOTP enrolment)."""
 
 from __future__ import annotations
 
+import math
+
 import flask
 import segno
 from markupsafe import Markup
@@ -34,19 +36,28 @@ def login_form(ctx: Context) -> flask.Response:
 
 @routes.post("/login", None)
 def login(ctx: Context) -> flask.Response:
+    from shared.entrypoints.responses import client_address
+
     form = ctx.request.form
     try:
         signed = auth.sign_in(
-            ctx.deps, form.get("username", ""), form.get("password", ""), form.get("code", "")
+            ctx.deps,
+            form.get("username", ""),
+            form.get("password", ""),
+            form.get("code", ""),
+            client=client_address(ctx.request),
         )
     except auth.SignInRefused as refusal:
-        return render(
+        response = render(
             ctx,
             "login.html",
-            http_status=401,
+            http_status=429 if refusal.retry_after else 401,
             username=form.get("username", "")[:32],
             error=refusal.message,
         )
+        if refusal.retry_after:
+            response.headers["Retry-After"] = str(math.ceil(refusal.retry_after.total_seconds()))
+        return response
     response = redirect(f"{BASE}/")
     response.set_cookie(
         ctx.config.cookie_name,

@@ -1,10 +1,19 @@
-"""Operator accounts and sessions: create, sign in (password + TOTP), lockout, sign out,
-password change, admin actions. Every outcome that matters lands in the audit trail."""
+"""Operator accounts and sessions: create, sign in (password + TOTP) with progressive delays,
+sign out, password change, admin actions. Every outcome that matters lands in the audit trail.
+
+Sign-in reveals nothing about names: an unknown name, an inactive account, a wrong password or
+code, and an attempt that must still wait all cost the same work (one password hash
+verification, against a dummy hash where there is no account to check, the same reads and
+writes) and get answers that depend only on what this client itself sent. There is no lock
+an attacker can put on someone else: failures are counted per name and client (ASVS 2.2.1),
+and only a mild, short delay falls on a name from every client."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +21,8 @@ from datetime import datetime, timedelta
 from shared.domain import accounts
 from shared.domain.accounts import (
     SESSION_ABSOLUTE,
+    SIGN_IN_BACKOFF,
+    SIGN_IN_FAILURES_KEPT,
     AccountInvalid,
     Operator,
     Role,
@@ -28,10 +39,11 @@ _DUMMY_PASSWORD = "dummy-password-for-timing"  # noqa: S105 - not a credential
 
 
 class SignInRefused(Exception):
-    def __init__(self, message: str, locked_until: datetime | None = None):
+    def __init__(self, message: str, retry_after: timedelta | None = None):
         super().__init__(message)
         self.message = message
-        self.locked_until = locked_until
+        # Set when the attempt was not looked at: this client must wait that long first.
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -52,8 +64,8 @@ class Enrolment:
 class AccountRow:
     """One account as the admin's list shows it."""
 
-    operator: Operator
-    locked: bool
+    operator: Operator  # failed_attempts: the name's recent failures from every client
+    locked: bool  # the mild delay on the name from every client is running
 
 
 _dummy_hashes: dict[int, str] = {}
@@ -107,7 +119,15 @@ def create_operator(
 
 def accounts_overview(deps: Dependencies) -> list[AccountRow]:
     now = deps.clock.now()
-    return [AccountRow(o, o.is_locked(now)) for o in deps.operators.list()]
+    operators = deps.operators.list()
+    keys = {o.username: _failure_key(deps, "account", o.username) for o in operators}
+    counts = deps.operators.failures(list(keys.values())) if operators else {}
+    rows = []
+    for operator in operators:
+        failures, last = _recent(counts.get(keys[operator.username]), now)
+        waiting = SIGN_IN_BACKOFF["account"].wait(failures, last, now) > timedelta(0)
+        rows.append(AccountRow(dataclasses.replace(operator, failed_attempts=failures), waiting))
+    return rows
 
 
 def admin_change(deps: Dependencies, actor: Operator, username: str, action: str) -> None:
@@ -127,6 +147,8 @@ def admin_change(deps: Dependencies, actor: Operator, username: str, action: str
             operator.revoke_sessions(now)
         elif action == "unlock":
             operator.unlock()
+            # Every delay on the name, from every client (each counter carries the name's tag).
+            deps.operators.clear_failures(tag=_failure_key(deps, "tag", username))
         elif action.startswith("role:"):
             operator.role = Role(action.removeprefix("role:"))
             operator.revoke_sessions(now)
@@ -166,60 +188,72 @@ def reset_credentials(
 # --- sign in ----------------------------------------------------------------------------------
 
 
-def sign_in(deps: Dependencies, username: str, password: str, code: str) -> SignedIn:
+def sign_in(
+    deps: Dependencies, username: str, password: str, code: str, client: str = "-"
+) -> SignedIn:
+    """`client` is the caller's address (the delays are counted per name and per client)."""
     now = deps.clock.now()
-    username = (username or "").strip().lower()
+    username = (username or "").strip().lower()[:64]
     known = accounts.USERNAME.match(username)
+    keys = {
+        "pair": _failure_key(deps, "pair", username, client),
+        "client": _failure_key(deps, "client", client),
+        "account": _failure_key(deps, "account", username),
+    }
+    counts = {scope: _recent(c, now) for scope, c in _read_failures(deps, keys).items()}
+    wait = max(SIGN_IN_BACKOFF[scope].wait(*counts[scope], now) for scope in keys)
     operator = deps.operators.get(username) if known else None
-    if operator is None or not operator.active:
-        # One verification, as for a known account, so timing does not tell which names exist.
-        deps.hasher.verify(_dummy_hash(deps), password or "")
-        audit(deps, "-", "sign_in_failed", username=username if known else "(tidak valid)")
-        raise SignInRefused(GENERIC_REFUSAL)
-    if operator.is_locked(now):
-        audit(deps, username, "sign_in_locked")
-        raise SignInRefused(_locked_message(deps, operator.locked_until), operator.locked_until)
+    checkable = operator is not None and operator.active and not wait
+    # Exactly one verification on every path: timing tells neither names nor delays apart.
+    password_ok = deps.hasher.verify(
+        operator.password_hash if checkable else _dummy_hash(deps), password or ""
+    )
+    password_ok = password_ok and checkable
+    actor = username if operator is not None else "-"
+    if wait:
+        audit(deps, actor, "sign_in_delayed", username=username if known else "(tidak valid)")
+        raise SignInRefused(_wait_message(wait), wait)
 
-    password_ok = deps.hasher.verify(operator.password_hash, password or "")
     step = (
         accounts.matching_totp_step(operator.totp_secret, code, now, operator.last_totp_step)
         if password_ok
         else None
     )
 
-    def record(current: Operator):
-        # Re-checked inside the transaction: parallel guesses cannot slip past the lock, and a
-        # TOTP code cannot be used by two sign-ins at once.
-        if current.is_locked(now):
-            return False
-        if step is None or (current.last_totp_step is not None and step <= current.last_totp_step):
-            current.record_failure(now)
+    def record(current: Operator) -> bool:
+        # Re-checked inside the transaction: a TOTP code cannot be used by two sign-ins at once.
+        if current.last_totp_step is not None and step <= current.last_totp_step:
             return False
         current.record_success(step)
         if deps.hasher.needs_rehash(current.password_hash):
             current.password_hash = deps.hasher.hash(password)
         return True
 
-    # A wrong password or code is counted without a transaction: parallel guesses at one
-    # account must not contend (and fail) on its document. Only a success needs one.
-    if step is None:
-        deps.operators.record_failure(username, now)
-        signed_in = False
-    else:
-        signed_in = deps.operators.update(username, record)
+    signed_in = step is not None and deps.operators.update(username, record)
     if not signed_in:
-        after = deps.operators.get(username)
-        audit(
-            deps,
-            username,
-            "sign_in_failed",
-            reason="password" if not password_ok else "totp",
-            failures=after.failed_attempts if after else None,
+        # Blind increments on the three counters, the same for unknown and real names.
+        deps.operators.count_failures(
+            list(keys.values()),
+            now,
+            purge_after=now + SIGN_IN_FAILURES_KEPT,
+            restart=[keys[scope] for scope in keys if counts[scope][0] == 0],
+            # The name's own counters carry its tag: an admin's unlock clears them all.
+            tags=dict.fromkeys(
+                (keys["pair"], keys["account"]), _failure_key(deps, "tag", username)
+            ),
         )
-        if after is not None and after.is_locked(now):
-            raise SignInRefused(_locked_message(deps, after.locked_until), after.locked_until)
+        if actor == "-":
+            details = {"username": username if known else "(tidak valid)"}
+        else:
+            details = {
+                "reason": "account"
+                if not checkable
+                else ("password" if not password_ok else "totp")
+            }
+        audit(deps, actor, "sign_in_failed", **details)
         raise SignInRefused(GENERIC_REFUSAL)
 
+    deps.operators.clear_failures([keys["pair"]])
     token = secrets.token_urlsafe(32)
     session = Session(
         session_id=session_id_for(deps, token),
@@ -234,11 +268,29 @@ def sign_in(deps: Dependencies, username: str, password: str, code: str) -> Sign
     return SignedIn(token, session, deps.operators.get(username) or operator)
 
 
-def _locked_message(deps: Dependencies, until: datetime | None) -> str:
-    if until is None:
-        return GENERIC_REFUSAL
-    local = until.astimezone(deps.office_hours.tz)
-    return f"Terlalu banyak percobaan gagal. Akun dikunci sampai pukul {local:%H:%M:%S}."
+def _failure_key(deps: Dependencies, scope: str, *parts: str) -> str:
+    """A keyed hash: the counters hold neither names nor addresses."""
+    message = "|".join((scope, *parts)).encode()
+    return hmac.new(deps.session_key, message, hashlib.sha256).hexdigest()
+
+
+def _read_failures(deps: Dependencies, keys: dict[str, str]) -> dict:
+    found = deps.operators.failures(list(keys.values()))
+    return {scope: found.get(key) for scope, key in keys.items()}
+
+
+def _recent(
+    count: tuple[int, datetime | None] | None, now: datetime
+) -> tuple[int, datetime | None]:
+    """A counter's failures, or none once its last failure is older than they are kept."""
+    if count is None or count[1] is None or now - count[1] > SIGN_IN_FAILURES_KEPT:
+        return 0, None
+    return count
+
+
+def _wait_message(wait: timedelta) -> str:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    return f"Terlalu banyak percobaan masuk yang gagal. Tunggu {seconds} detik, lalu coba lagi."
 
 
 def authenticate(deps: Dependencies, token: str | None) -> tuple[Session, Operator] | None:

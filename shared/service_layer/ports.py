@@ -315,8 +315,15 @@ class OperatorRepository(Protocol):
     def update(self, username: str, change: Callable[[Operator], T]) -> T:
         """Read, change, write in one transaction. Raises OperatorNotFound."""
 
-    def record_failure(self, username: str, now: datetime) -> None:
-        """Count a failed sign-in without a transaction (see Operator.record_failure)."""
+    # Sign-in failure counters under hashed keys (shared.service_layer.auth), blind increments
+    # apart from the accounts: counted alike for unknown names and real ones.
+    def failures(self, keys: list[str]) -> dict[str, tuple[int, datetime | None]]: ...
+
+    def count_failures(
+        self, keys: list[str], now: datetime, purge_after: datetime, restart=(), tags=None
+    ) -> None: ...
+
+    def clear_failures(self, keys=(), tag: str | None = None) -> None: ...
 
     def list(self) -> list[Operator]: ...
 

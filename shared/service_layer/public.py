@@ -2,7 +2,15 @@
 
 Both take the tracking code plus the phone number or email given on the form. Every wrong pair
 (unknown code, code of someone else, wrong contact) gets the same answer, `NoMatch`, so the
-endpoint tells nothing about which codes exist. Both are rate-limited per client.
+endpoint tells nothing about which codes exist.
+
+What is limited is failures, not use: wrong pairs (and malformed queries) are counted per
+client and per tracking code; a lookup that proves code + contact costs nothing and writes
+nothing. A family checking two requests, an office kiosk, or the many phones behind one
+carrier-grade NAT address (the norm on Indonesian mobile networks) are never limited by use,
+and whoever proves code + contact keeps the re-upload form. Once a client or a code is over its
+budget, every lookup of it waits for the window to end, right pairs too: otherwise the limit
+would not stop guessing.
 """
 
 from __future__ import annotations
@@ -26,10 +34,18 @@ from shared.service_layer.services import upload_object_name
 
 logger = get_logger("public")
 
-# Per client (IP) and window. The load balancer's Cloud Armor rule is the coarse outer limit;
-# this one also counts across function instances and is what makes guessing pointless.
-LOOKUPS_PER_WINDOW = 10
+# Wrong pairs per client (IP) and window. The load balancer's Cloud Armor rule is the coarse
+# outer limit on all traffic; this one counts across function instances and is what makes
+# guessing codes pointless.
+WRONG_PAIRS_PER_CLIENT = 10
+# Wrong pairs per tracking code and window, from every client: guessing the contact of a known
+# code from many addresses. Counted for unknown codes too (a limit only real codes reached
+# would tell which codes exist), and above the per-client budget, so one client's typos never
+# close a code to its family.
+WRONG_PAIRS_PER_CODE = 30
 WINDOW = timedelta(minutes=10)
+# The name the complaint form's check and its tests read (the same budget).
+LOOKUPS_PER_WINDOW = WRONG_PAIRS_PER_CLIENT
 # A KTP may be uploaded again a few times; more is a client loop, not a person.
 MAX_UPLOAD_ATTEMPTS = 10
 
@@ -41,6 +57,12 @@ def message(code: str, language: str = "id", **params: object) -> str:
 class RateLimiter(Protocol):
     def hit(self, key: str, limit: int, window: timedelta, now: datetime) -> bool:
         """Count one use of `key` in the current window; False once `limit` is reached."""
+
+    def failures(self, keys: list[str]) -> dict[str, tuple[int, datetime | None]]:
+        """Each key's count (and last failure); a key never counted is absent."""
+
+    def count(self, keys: list[str], now: datetime, purge_after: datetime) -> None:
+        """One more failure on each key, as blind increments."""
 
 
 class InvalidQuery(Exception):
@@ -56,7 +78,9 @@ class NoMatch(Exception):
 
 
 class RateLimited(Exception):
-    pass
+    def __init__(self, retry_after: timedelta = WINDOW):
+        super().__init__("rate_limited")
+        self.retry_after = retry_after
 
 
 class NotUploadable(Exception):
@@ -135,16 +159,35 @@ def _matches(request: RemissionRequest, contact: str) -> bool:
 def _find(
     scope: str, tracking_code: object, contact: object, client: str, deps, limiter
 ) -> RemissionRequest:
+    """The request that code + contact prove. `scope` names the caller in the logs; the
+    failure budgets are one for the status page, the re-upload and the complaint form."""
     now = deps.clock.now()
-    # Counted before anything is checked, so malformed tries cost the same as real ones.
-    if not limiter.hit(client_key(scope, client, now), LOOKUPS_PER_WINDOW, WINDOW, now):
+    code = normalize_tracking_code(tracking_code) if isinstance(tracking_code, str) else None
+    keys = [client_key("lookup-failures", client, now)]
+    if code is not None:
+        keys.append(client_key("code-failures", code, now))
+    used = limiter.failures(keys)
+    over = used.get(keys[0], (0, None))[0] >= WRONG_PAIRS_PER_CLIENT or (
+        len(keys) > 1 and used.get(keys[1], (0, None))[0] >= WRONG_PAIRS_PER_CODE
+    )
+    if over:
         log(logger, logging.INFO, "public lookup rate-limited", scope=scope)
-        raise RateLimited
-    code, parsed_contact = _parse(tracking_code, contact)
-    request = deps.requests.get_by_tracking_code(code)
-    if request is None or not _matches(request, parsed_contact):
-        raise NoMatch
+        raise RateLimited(_window_left(now))
+    try:
+        code, parsed_contact = _parse(tracking_code, contact)
+        request = deps.requests.get_by_tracking_code(code)
+        if request is None or not _matches(request, parsed_contact):
+            raise NoMatch
+    except (InvalidQuery, NoMatch):
+        # Malformed tries count as wrong pairs (the page checks the format before sending).
+        limiter.count(keys, now, purge_after=now + 2 * WINDOW)
+        raise
     return request
+
+
+def _window_left(now: datetime) -> timedelta:
+    seconds = int(WINDOW.total_seconds())
+    return timedelta(seconds=seconds - int(now.timestamp()) % seconds)
 
 
 def view_status(

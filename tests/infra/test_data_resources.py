@@ -105,6 +105,7 @@ def test_ttl_covers_the_bookkeeping_and_never_a_request():
     collections = {
         firestore_repository.IDEMPOTENCY_KEYS,
         firestore_rate_limiter.RATE_LIMITS,
+        firestore_operators.SIGN_IN_FAILURES,
         firestore_operators.SESSIONS,
         firestore_operators.AUDIT,
     }

@@ -73,9 +73,13 @@ def test_malformed_input_names_the_fields_without_looking_anything_up(deps, limi
 
 
 def test_rate_limit_per_client_and_window(deps, limiter):
+    # Successful lookups are free (issue 11: they used to eat the budget); wrong pairs count.
     request = submitted(deps)
-    for _ in range(public.LOOKUPS_PER_WINDOW):
+    for _ in range(3 * public.LOOKUPS_PER_WINDOW):
         public.view_status(request.tracking_code, "08123456789" + "0", "10.0.0.4", deps, limiter)
+    for _ in range(public.LOOKUPS_PER_WINDOW):
+        with pytest.raises(public.NoMatch):
+            public.view_status(request.tracking_code, "0899 0000 0000", "10.0.0.4", deps, limiter)
     with pytest.raises(public.RateLimited):
         public.view_status(request.tracking_code, "081234567890", "10.0.0.4", deps, limiter)
     # Another client is not affected; the same client is again in the next window.

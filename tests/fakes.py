@@ -329,6 +329,13 @@ class InMemoryRateLimiter:
         self.counts[key] = used + 1
         return True
 
+    def failures(self, keys):
+        return {k: (self.counts[k], None) for k in keys if k in self.counts}
+
+    def count(self, keys, now, purge_after):
+        for key in dict.fromkeys(keys):
+            self.counts[key] = self.counts.get(key, 0) + 1
+
 
 # --- operator side ----------------------------------------------------------------------------
 
@@ -389,13 +396,6 @@ class InMemoryOperators:
     def list(self):
         return [self.get(name) for name in sorted(self.documents)]
 
-
-    def failures(self, keys):
-        return {k: (self.counts[k], None) for k in keys if k in self.counts}
-
-    def count(self, keys, now, purge_after):
-        for key in dict.fromkeys(keys):
-            self.counts[key] = self.counts.get(key, 0) + 1
 
 class InMemorySessions:
     def __init__(self):

@@ -94,6 +94,17 @@ def reupload(http_request: flask.Request, body: bytes) -> flask.Response:
 
 
 @functions_framework.http
+@endpoint()
+def complaint(http_request: flask.Request, body: bytes) -> flask.Response:
+    """The complaint form (pengaduan): stored with its number, its receipt owed."""
+    from shared.entrypoints import complaints
+
+    return complaints.filed(
+        parse_json(body), responses.client_address(http_request), dependencies(), rate_limiter()
+    )
+
+
+@functions_framework.http
 @endpoint(methods=("GET", "POST"))
 def survey(http_request: flask.Request, body: bytes) -> flask.Response:
     """The satisfaction survey (SKM): a link's check and answers, and the published results."""

@@ -45,6 +45,7 @@ FUNCTIONS = {
     "retention": "http",
     "status": "http",
     "reupload": "http",
+    "complaint": "http",
     "survey": "http",
     "operator": "http",
     "dispatch": "http",

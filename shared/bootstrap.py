@@ -80,6 +80,7 @@ def bootstrap(
     every part whose settings are present is built. A part made from a setting `settings` does
     not give is left out, and the container refuses it (see Container)."""
     from shared.adapters.firestore_claims import FirestoreClaims
+    from shared.adapters.firestore_complaints import FirestoreComplaints
     from shared.adapters.firestore_messages import FirestoreMessages
     from shared.adapters.firestore_privacy import FirestorePrivacy
     from shared.adapters.firestore_repository import FirestoreRequestRepository
@@ -111,6 +112,7 @@ def bootstrap(
         ),
         "answer_promise": lambda: settings.answer_promise,
         "session_key": lambda: settings.operator_session_key.encode(),
+        "complaint_answer_days": lambda: settings.complaint_answer_days,
         "survey_key": lambda: settings.survey_token_key.encode(),
         "survey_valid_for": lambda: settings.survey_valid_for,
         "survey_invite_delay": lambda: settings.survey_invite_delay,
@@ -133,6 +135,7 @@ def bootstrap(
         store=FirestoreStore(client, TRANSACTION_DEADLINE, READ_TIMEOUT),
         claims=FirestoreClaims(client),
         messages=FirestoreMessages(client),
+        complaints=FirestoreComplaints(client),
         privacy=FirestorePrivacy(client),
         survey=FirestoreSurvey(client),
         **_operator_parts(settings, function),

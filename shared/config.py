@@ -304,6 +304,12 @@ SETTINGS: tuple[Setting, ...] = (
         cloud_required=False,
         default="30",
     ),
+    Setting(
+        "COMPLAINT_ANSWER_WORKING_DAYS",
+        "working days (office hours and calendar of the SLA clock) a complaint's answer is due in",
+        cloud_required=False,
+        default="5",
+    ),
     # The outbox relay (the sweep) and the reconciliation it does.
     Setting(
         "OUTBOX_RELAY_AFTER_SECONDS",
@@ -400,6 +406,8 @@ _SDP = (
 # One row per entry point of functions/main.py: the settings its code path reads. Local-only
 # settings (the emulators) are read by every function in local mode and refused in the cloud.
 FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
+    # Files a complaint (verified like status when it names a tracking code), owes its receipt.
+    "complaint": _FIRESTORE + _TASKS + _DISPATCH_QUEUE + ("COMPLAINT_ANSWER_WORKING_DAYS",),
     "submit": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS + _PROMISE,
     "ktp_uploaded": _FIRESTORE + _KTP_FILES + _TASKS + _LOOKUP_QUEUE + _DISPATCH_QUEUE,
     # Checks that the caller is the lookup queue's task; owes nothing. Its claim's lease (twin
@@ -422,7 +430,8 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     "operator": _FIRESTORE
     + _KTP_FILES
     + _SETTLING
-    + ("OFFICE_NAME", "SLA_WORKING_HOURS", "OFFICE_CLOSURES", "OPERATOR_SESSION_KEY"),
+    + ("OFFICE_NAME", "SLA_WORKING_HOURS", "OFFICE_CLOSURES", "OPERATOR_SESSION_KEY")
+    + ("COMPLAINT_ANSWER_WORKING_DAYS",),
     "dispatch": _FIRESTORE
     + _SETTLING
     + (
@@ -438,6 +447,7 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
         "WHATSAPP_API_VERSION",
         "PROVIDER_TIMEOUT_SECONDS",
         "TEMPLATE_CACHE_SECONDS",
+        "COMPLAINT_ANSWER_WORKING_DAYS",  # the complaint receipt says when to expect the answer
     ),
     "sendgrid_events": _FIRESTORE + _SETTLING + ("SENDGRID_WEBHOOK_PUBLIC_KEY",),
     "whatsapp_webhook": _FIRESTORE
@@ -480,6 +490,7 @@ _FIELDS = {
     "dispatch_max_attempts": "DISPATCH_MAX_ATTEMPTS",
     "provider_timeout": "PROVIDER_TIMEOUT_SECONDS",
     "template_cache_for": "TEMPLATE_CACHE_SECONDS",
+    "complaint_answer_days": "COMPLAINT_ANSWER_WORKING_DAYS",
     "retention_url": "RETENTION_URL",
     "ktp_days_after_close": "KTP_DAYS_AFTER_CLOSE",
     "ktp_max_days": "KTP_MAX_DAYS",
@@ -540,6 +551,7 @@ class Settings:
     dispatch_max_attempts: int = 5
     provider_timeout: float = 15.0
     template_cache_for: timedelta = timedelta(seconds=60)
+    complaint_answer_days: int = 0  # its one default is in SETTINGS
     # The retention periods in days (their one default is in SETTINGS).
     retention_url: str = ""
     ktp_days_after_close: int = 0
@@ -632,6 +644,7 @@ class Settings:
             ("TEMPLATE_CACHE_SECONDS", 0, 3600),
             ("PROVIDER_TIMEOUT_SECONDS", 0, 120),
             ("UPLOAD_URL_MINUTES", 1, 60),
+            ("COMPLAINT_ANSWER_WORKING_DAYS", 1, 60),
             ("KTP_DAYS_AFTER_CLOSE", 0, 3650),
             ("KTP_MAX_DAYS", 1, 3650),
             ("PERSONAL_DATA_DAYS_AFTER_CLOSE", 0, 3650),
@@ -656,6 +669,7 @@ class Settings:
             "DISPATCH_MAX_ATTEMPTS": int,
             "PROVIDER_TIMEOUT_SECONDS": float,
             "TEMPLATE_CACHE_SECONDS": lambda v: timedelta(seconds=int(v)),
+            "COMPLAINT_ANSWER_WORKING_DAYS": int,
             **dict.fromkeys(_RETENTION, int),
             "SURVEY_VALID_DAYS": lambda v: timedelta(days=int(v)),
             "SURVEY_INVITE_DELAY_MINUTES": lambda v: timedelta(minutes=int(v)),

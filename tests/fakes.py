@@ -73,6 +73,7 @@ class InMemoryStore:
         self.messages = messages if messages is not None else InMemoryMessages()
         self.audit = audit if audit is not None else InMemoryAudit()
         self.outbox: dict[str, dict] = {}
+        self.complaints = InMemoryComplaints()
         self.survey_invitations: dict[str, dict] = {}
         self.survey_answers: dict[str, dict] = {}
         self.fail_next_commit = False
@@ -157,6 +158,17 @@ class _InMemoryTransaction:
         document = answer_to_document(answer)
         self.writes.append(lambda: self.store.survey_answers.update({answer.answer_id: document}))
 
+    def complaint(self, complaint_id):
+        return self.store.complaints.get(complaint_id)
+
+    def save_complaint(self, complaint):
+        from shared.adapters.firestore_complaints import complaint_to_document
+
+        document = complaint_to_document(complaint)
+        self.writes.append(
+            lambda: self.store.complaints.documents.update({complaint.complaint_id: document})
+        )
+
     def audit(self, event):
         self.writes.append(lambda: self.store.audit.append(event))
 
@@ -177,6 +189,27 @@ class _InMemoryTransaction:
 
         document = outbox_to_document(entry)
         self.writes.append(lambda: self.store.outbox.update({entry.entry_id: document}))
+
+
+class InMemoryComplaints:
+    """Complaint documents, as `shared.adapters.firestore_complaints` stores them."""
+
+    def __init__(self):
+        self.documents: dict[str, dict] = {}
+
+    def get(self, complaint_id):
+        from shared.adapters.firestore_complaints import complaint_from_document
+
+        document = self.documents.get(complaint_id)
+        return complaint_from_document(document) if document else None
+
+    def in_status(self, status, limit=500):
+        found = [self.get(i) for i, d in self.documents.items() if d["status"] == status.value]
+        return sorted(found, key=lambda c: c.created_at)[:limit]
+
+    def created_between(self, start, end, limit=20000):
+        found = [self.get(i) for i in self.documents]
+        return sorted((c for c in found if start <= c.created_at < end), key=lambda c: c.created_at)
 
 
 class InMemoryClaims:
@@ -305,6 +338,7 @@ def fake_dependencies(**overrides) -> Dependencies:
         messages=store.messages,
         audit=store.audit,
         archive=InMemoryArchive(requests),
+        complaints=store.complaints,
     )
     values.update(overrides)
     return Dependencies(**values)

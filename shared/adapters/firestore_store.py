@@ -13,6 +13,11 @@ from typing import TypeVar
 
 from google.cloud import firestore
 
+from shared.adapters.firestore_complaints import (
+    COMPLAINTS,
+    complaint_from_document,
+    complaint_to_document,
+)
 from shared.adapters.firestore_messages import MESSAGES, message_from_document, message_to_document
 from shared.adapters.firestore_survey import (
     ANSWERS,
@@ -31,6 +36,7 @@ from shared.adapters.records import (
     outbox_to_document,
     to_document,
 )
+from shared.domain.complaints import Complaint
 from shared.domain.messages import Message
 from shared.domain.model import RemissionRequest
 from shared.domain.outbox import OutboxEntry
@@ -83,6 +89,13 @@ class FirestoreTransaction:
 
     def save_survey_answer(self, answer: SurveyAnswer) -> None:
         self._write(ANSWERS, answer.answer_id, answer_to_document(answer))
+
+    def complaint(self, complaint_id: str) -> Complaint | None:
+        document = self._read(COMPLAINTS, complaint_id)
+        return complaint_from_document(document) if document else None
+
+    def save_complaint(self, complaint: Complaint) -> None:
+        self._write(COMPLAINTS, complaint.complaint_id, complaint_to_document(complaint))
 
     def audit(self, event: AuditEvent) -> None:
         self._write(AUDIT, event.event_id or new_event_id(event.at), audit_document(event))

@@ -112,6 +112,33 @@ EMAIL_TEMPLATES: dict[tuple[MessageKind, str], dict[str, str]] = {
         "The link is valid until {{ valid_until }} and can be used once.\n\n"
         "Kind regards,\n{{ office_name }}",
     },
+    # Complaints (shared.service_layer.complaints): the number to quote, and the answer.
+    (MessageKind.COMPLAINT_RECEIPT, "id"): {
+        "subject": "Pengaduan diterima ({{ complaint_number }})",
+        "text": "Yth. Bapak/Ibu {{ requester_name }},\n\n"
+        "Pengaduan Anda ({{ category }}) telah kami terima dengan nomor {{ complaint_number }}.\n"
+        "Kami menjawabnya paling lambat {{ answer_days }} hari kerja, lewat WhatsApp dan/atau "
+        "email.\n\nHormat kami,\n{{ office_name }}",
+    },
+    (MessageKind.COMPLAINT_RECEIPT, "en"): {
+        "subject": "Complaint received ({{ complaint_number }})",
+        "text": "Dear {{ requester_name }},\n\n"
+        "We have received your complaint ({{ category }}), number {{ complaint_number }}.\n"
+        "We answer within {{ answer_days }} working days, by WhatsApp and/or email.\n\n"
+        "Kind regards,\n{{ office_name }}",
+    },
+    (MessageKind.COMPLAINT_ANSWER, "id"): {
+        "subject": "Jawaban pengaduan {{ complaint_number }}",
+        "text": "Yth. Bapak/Ibu {{ requester_name }},\n\n"
+        "Menjawab pengaduan Anda {{ complaint_number }}:\n\n{{ answer_text }}\n\n"
+        "Hormat kami,\n{{ office_name }}",
+    },
+    (MessageKind.COMPLAINT_ANSWER, "en"): {
+        "subject": "Answer to complaint {{ complaint_number }}",
+        "text": "Dear {{ requester_name }},\n\n"
+        "Regarding your complaint {{ complaint_number }} (the answer is in Indonesian):\n\n"
+        "{{ answer_text }}\n\nKind regards,\n{{ office_name }}",
+    },
 }
 
 _HTML_PAGE = (
@@ -193,6 +220,32 @@ WHATSAPP_TEMPLATES: dict[MessageKind, WhatsAppTemplate] = {
             "en": "Answer to remission information request {{1}}:\n"
             + _ANSWER_BODY_LINES
             + "\n\nThis answer was also sent by email.",
+        },
+    ),
+    MessageKind.COMPLAINT_RECEIPT: WhatsAppTemplate(
+        "remisi_pengaduan_diterima",
+        ("complaint_number", "answer_days"),
+        {
+            "id": "Pengaduan Anda sudah kami terima.\n"
+            "Nomor pengaduan: {{1}}\n"
+            "Jawaban paling lambat {{2}} hari kerja.\n"
+            "Terima kasih atas masukan Anda.",
+            "en": "Your complaint was received.\n"
+            "Complaint number: {{1}}\n"
+            "Answer within {{2}} working days.\n"
+            "Thank you for your feedback.",
+        },
+    ),
+    MessageKind.COMPLAINT_ANSWER: WhatsAppTemplate(
+        "remisi_pengaduan_jawaban",
+        ("complaint_number", *ANSWER_PARAMETERS),
+        {
+            "id": "Jawaban pengaduan {{1}}:\n"
+            + _ANSWER_BODY_LINES
+            + "\n\nJawaban ini juga dikirim lewat email bila Anda mengisinya.",
+            "en": "Answer to complaint {{1}}:\n"
+            + _ANSWER_BODY_LINES
+            + "\n\nThis answer was also sent by email if you gave one.",
         },
     ),
     MessageKind.SURVEY_INVITE: WhatsAppTemplate(
@@ -280,7 +333,7 @@ def whatsapp_parameter(value: str) -> str:
 def render_whatsapp(kind: MessageKind, language: str, context: dict) -> RenderedWhatsApp:
     language = _language(language)
     template = WHATSAPP_TEMPLATES[kind]
-    if kind is MessageKind.ANSWER:
+    if kind in (MessageKind.ANSWER, MessageKind.COMPLAINT_ANSWER):
         answer = _TEXT.from_string("{{ answer_text }}").render(context)
         context = {**context, **answer_lines(answer)}
     parameters = tuple(
@@ -315,12 +368,16 @@ def click_to_chat_link(whatsapp_e164: str, text: str) -> str:
 
 # The variables each kind's context carries (shared.service_layer.dispatch.message_context).
 _COMMON_VARIABLES = ("tracking_code", "requester_name", "office_name", "status_url", "language")
+_COMPLAINT_VARIABLES = ("complaint_number", "requester_name", "office_name", "category")
+_COMPLAINT_VARIABLES += ("answer_days", "language")
 TEMPLATE_VARIABLES: dict[MessageKind, tuple[str, ...]] = {
     MessageKind.RECEIPT: _COMMON_VARIABLES,
     MessageKind.UPLOAD_REJECTED: (*_COMMON_VARIABLES, "reason"),
     MessageKind.NOT_FOUND: (*_COMMON_VARIABLES, "prisoner_name"),
     MessageKind.ANSWER: (*_COMMON_VARIABLES, "answer_text"),
     MessageKind.OPERATOR_FAILURE: (*_COMMON_VARIABLES, "failed_kind", "reasons"),
+    MessageKind.COMPLAINT_RECEIPT: _COMPLAINT_VARIABLES,
+    MessageKind.COMPLAINT_ANSWER: (*_COMPLAINT_VARIABLES, "answer_text"),
     MessageKind.SURVEY_INVITE: (*_COMMON_VARIABLES, "survey_url", "valid_until"),
 }
 
@@ -334,6 +391,9 @@ SAMPLE_VALUES = {
     "answer_text": "Berdasarkan data SDP, Budi Santoso menerima remisi umum 2 bulan.",
     "failed_kind": "Jawaban",
     "reasons": "email: invalid_email, whatsapp: wa_131026",
+    "complaint_number": "ADU-K7Q-M4T-XAR",
+    "category": "Jawaban lambat / belum diterima",
+    "answer_days": "5",
     "survey_url": "https://remisi.example.go.id/survei.html#t=contoh-token",
     "valid_until": "15 Desember 2026",
 }

@@ -19,6 +19,9 @@ class MessageKind(enum.StrEnum):
     NOT_FOUND = "not_found"  # the prisoner is not in SDP
     ANSWER = "answer"  # the operator's composed answer
     OPERATOR_FAILURE = "operator_failure"  # to operators: both channels failed
+    # About a complaint (shared.domain.complaints): its id stands where a request's would.
+    COMPLAINT_RECEIPT = "complaint_receipt"  # the complaint number, when to expect an answer
+    COMPLAINT_ANSWER = "complaint_answer"  # the operator's answer to the complaint
     SURVEY_INVITE = "survey_invite"  # after NOTIFIED: the satisfaction survey link (SKM)
 
 
@@ -83,8 +86,11 @@ KIND_LABELS = {
     MessageKind.NOT_FOUND: "Tidak ditemukan di SDP",
     MessageKind.ANSWER: "Jawaban",
     MessageKind.OPERATOR_FAILURE: "Pemberitahuan gagal kirim (petugas)",
+    MessageKind.COMPLAINT_RECEIPT: "Tanda terima pengaduan",
+    MessageKind.COMPLAINT_ANSWER: "Jawaban pengaduan",
     MessageKind.SURVEY_INVITE: "Undangan survei kepuasan",
 }
+COMPLAINT_KINDS = frozenset({MessageKind.COMPLAINT_RECEIPT, MessageKind.COMPLAINT_ANSWER})
 CHANNEL_LABELS = {Channel.EMAIL: "Email", Channel.WHATSAPP: "WhatsApp"}
 
 

@@ -25,6 +25,7 @@ from shared.domain.message_templates import (
     render_whatsapp,
 )
 from shared.domain.messages import (
+    COMPLAINT_KINDS,
     KIND_LABELS,
     SETTLING_KINDS,
     Channel,
@@ -40,7 +41,7 @@ from shared.domain.model import OPERATOR_UNCLEAR_KTP, DecisionKind, RemissionReq
 from shared.domain.outbox import Target
 from shared.ktp_inspection import rejection_message
 from shared.logs import get_logger, log
-from shared.service_layer import unit_of_work
+from shared.service_layer import complaints, unit_of_work
 from shared.service_layer.ports import (
     Dependencies,
     Failure,
@@ -164,6 +165,8 @@ def owe_messages(
 
 
 def message_context(request: RemissionRequest, task: DispatchTask, deps: Dependencies) -> dict:
+    if task.kind in COMPLAINT_KINDS:  # `request` is a complaint's Addressee
+        return complaints.message_context(request, task.kind, deps)
     language = "en" if request.language == "en" else "id"
     context = {
         "language": language,
@@ -232,7 +235,10 @@ def run_dispatch(
     delivery are one attempt, the first copy's."""
     """Send one message once. Returns what happened; raises RetryLater for the queue."""
 
-    request = deps.requests.get(task.request_id)
+    if task.kind in COMPLAINT_KINDS:
+        request = complaints.addressee(task.request_id, deps)
+    else:
+        request = deps.requests.get(task.request_id)
     if request is None:
         log(logger, logging.WARNING, "dispatch for an unknown request", request_id=task.request_id)
         unit_of_work.acknowledge_alone(deps, outbox_id, "unknown_request")

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from shared.domain.accounts import Operator, Session
+from shared.domain.complaints import Complaint, ComplaintStatus
 from shared.domain.messages import Message, MessageState
 from shared.domain.model import RemissionRequest, Status
 from shared.domain.outbox import OutboxEntry
@@ -94,6 +95,10 @@ class Transaction(Protocol):
     def save_survey_invitation(self, invitation: SurveyInvitation) -> None: ...
 
     def save_survey_answer(self, answer: SurveyAnswer) -> None: ...
+
+    def complaint(self, complaint_id: str) -> Complaint | None: ...
+
+    def save_complaint(self, complaint: Complaint) -> None: ...
 
     def audit(self, event: AuditEvent) -> None:
         """Append an audit event."""
@@ -370,6 +375,18 @@ class SurveyReads(Protocol):
         """Invitations made in [start, end): the requests served then."""
 
 
+class ComplaintRepository(Protocol):
+    """Reads of complaints (they are written in the unit of work's transactions)."""
+
+    def get(self, complaint_id: str) -> Complaint | None: ...
+
+    def in_status(self, status: ComplaintStatus, limit: int = 500) -> list[Complaint]:
+        """Oldest first (the operators' queue)."""
+
+    def created_between(self, start: datetime, end: datetime, limit: int = 20000) -> list:
+        """Complaints that arrived in [start, end), for the monthly reports."""
+
+
 class RequestArchive(Protocol):
     def created_between(
         self, start: datetime, end: datetime, limit: int = 20000
@@ -436,6 +453,9 @@ class Dependencies:
     issuer: str = "Layanan Informasi Remisi"
     archive: RequestArchive | None = None
     template_store: TemplateStore | None = None  # the admin page's editable email templates
+    # Complaints (shared.service_layer.complaints) and the working days their answer is due in.
+    complaints: ComplaintRepository | None = None
+    complaint_answer_days: int = 5
     # The retention job's work list, the report aggregates, data-subject requests.
     privacy: PrivacyStore | None = None
     # The satisfaction survey (shared.service_layer.survey): the key its link tokens are made

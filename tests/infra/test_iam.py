@@ -68,6 +68,11 @@ EXPECTED = {
     ("allUsers", "roles/run.invoker", "function:submit"),
     ("allUsers", "roles/run.invoker", "function:status"),
     ("allUsers", "roles/run.invoker", "function:reupload"),
+    # complaint: writes complaints, reads requests it is tied to; queues the receipt.
+    ("allUsers", "roles/run.invoker", "function:complaint"),
+    ("complaint", "roles/datastore.user", "project"),
+    ("complaint", "roles/cloudtasks.enqueuer", "queue:dispatch"),
+    ("complaint", "roles/iam.serviceAccountUser", "service_account:tasks_invoker"),
     # survey: reads invitations and figures, writes anonymous answers. Whoever settles an
     # answer's messages (operator, dispatch, both webhooks) writes survey links with the key.
     ("allUsers", "roles/run.invoker", "function:survey"),

@@ -68,6 +68,18 @@ locals {
       max_instances = var.submit_max_instances
     }
 
+    # The complaint form: stores the complaint, owes its receipt (dispatch queue); a tracking
+    # code it names is checked as the status page checks it.
+    complaint = {
+      description = "POST /api/complaint: a complaint about the service, answered by operators within the SLA."
+      settings = [
+        "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT", "DISPATCH_QUEUE",
+        "DISPATCH_URL",
+      ]
+      public        = true
+      max_instances = var.submit_max_instances
+    }
+
     sweep = {
       description = "Every minute: the outbox relay, the reconciliation of uploads, expiry, stuck requests marked failed."
       settings = [

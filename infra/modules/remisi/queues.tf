@@ -51,6 +51,7 @@ module "dispatch_queue" {
   enqueuer_members = [
     "serviceAccount:${google_service_account.this["ktp_uploaded"].email}",
     "serviceAccount:${google_service_account.this["operator"].email}",
+    "serviceAccount:${google_service_account.this["complaint"].email}",
     "serviceAccount:${google_service_account.this["dispatch"].email}",
     "serviceAccount:${google_service_account.this["sendgrid_events"].email}",
     "serviceAccount:${google_service_account.this["whatsapp_webhook"].email}",

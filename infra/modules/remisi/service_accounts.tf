@@ -11,6 +11,7 @@ locals {
     status           = { id = "fn-status", about = "status: reads requests, counts lookups per client" }
     reupload         = { id = "fn-reupload", about = "reupload: restarts KTP uploads, signs upload URLs as fn-submit" }
     survey           = { id = "fn-survey", about = "survey: reads survey invitations, writes anonymous answers" }
+    complaint        = { id = "fn-complaint", about = "complaint: writes complaints and their receipt messages, counts per client" }
     sweep            = { id = "fn-sweep", about = "Remisi: sweep function (expires, requeues, flags stuck requests)" }
     operator         = { id = "fn-operator", about = "operator: the review page; reads requests, accounts, audit; signs KTP read URLs" }
     dispatch         = { id = "fn-dispatch", about = "dispatch: sends email (SendGrid) and WhatsApp, records each message" }
@@ -52,6 +53,11 @@ locals {
 
     # survey reads invitations and the answers' figures, writes answers and spends links.
     { account = "survey", role = "roles/datastore.user", on = "project" },
+
+    # complaint writes complaints, their messages and outbox entries, reads requests (a named
+    # tracking code) and its rate-limit counters; its receipt tasks carry tasks-invoker's token.
+    { account = "complaint", role = "roles/datastore.user", on = "project" },
+    { account = "complaint", role = "roles/iam.serviceAccountUser", on = "account:tasks_invoker" },
 
     # sweep reads and moves requests, deletes abandoned uploads, queues lost lookups again.
     { account = "sweep", role = "roles/datastore.user", on = "project" },

@@ -48,7 +48,14 @@ SITE = Path(__file__).resolve().parents[1] / "static_site"
 RULES_FILE = SITE / "form-rules.json"
 OFFICE_FILE = SITE / "office.json"
 STYLESHEET = SITE / "app.css"
-PAGES = ("index.html", "status.html", "selesai.html", "privasi.html")
+PAGES = (
+    "index.html",
+    "status.html",
+    "selesai.html",
+    "privasi.html",
+    "survei.html",
+    "hasil-survei.html",
+)
 
 _STYLE = re.compile(r'<link rel="stylesheet" href="app.css">|<style id="app-css">.*?</style>', re.S)
 _STYLE_SRC = re.compile(r"style-src [^;\"]*")

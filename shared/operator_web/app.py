@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import flask
 
-from shared.operator_web import account_pages, report_pages, request_pages, template_pages
+from shared.operator_web import (
+    account_pages,
+    report_pages,
+    request_pages,
+    survey_pages,
+    template_pages,
+)
 from shared.operator_web.router import RouteTable, dispatch
 from shared.operator_web.web import BASE, HERE, Context, WebConfig, message, not_found, secured
 from shared.service_layer.ports import Dependencies
@@ -33,6 +39,7 @@ ROUTES = [
     *account_pages.routes.routes,
     *request_pages.routes.routes,
     *report_pages.routes.routes,
+    *survey_pages.routes.routes,
     *template_pages.routes.routes,
     *assets.routes,
 ]

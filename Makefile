@@ -10,7 +10,7 @@ TASKS_STAMP := $(TASKS_VENV)/.installed
 
 .PHONY: setup dev test unit integration infra-check lint format bench bench-pages sdp-eval sdp-bench clean
 
-setup: $(STAMP) $(TASKS_STAMP) check-tools browser-tools
+setup: $(STAMP) $(TASKS_STAMP) check-tools browser-tools scan-tools
 
 # Both virtualenvs install their hashed locks only: what the tests run is what is deployed.
 # pip before 23.3 (python3.11's own is 23.2.1) refuses a lock whose pinned package another
@@ -109,6 +109,11 @@ clean:
 browser-tools:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 	@test -d tests/browser/node_modules/axe-core || (cd tests/browser && npm ci --silent)
+
+## Malware scanning: Debian's ClamAV (clamd, sigtool); the stack makes its own test signatures.
+.PHONY: scan-tools
+scan-tools:
+	@test -x /usr/sbin/clamd -a -x /usr/bin/sigtool || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon clamav; }
 
 ## The QR board for the service desk (A4 PDF, SVG, PNG): make qr-board URL=https://… [OFFICE_NAME=…]
 qr-board: setup

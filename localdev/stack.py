@@ -30,6 +30,7 @@ from pathlib import Path
 
 import requests
 
+from localdev.clamav import LocalClamav
 from localdev.processes import (
     ManagedProcess,
     Supervisor,
@@ -59,6 +60,9 @@ class StackConfig:
     tasks_port: int = 8123
     # The SendGrid / WhatsApp stand-ins and their outbox page.
     providers_port: int = 8125
+    # ClamAV (Debian's clamd, a test database) and the malware scanner's HTTP front.
+    clamd_port: int = 9310
+    scanner_port: int = 9311
     dispatch_queue: str = "dispatch"
     # make dev: the stand-ins report "delivered" by themselves; tests say when.
     auto_deliver: bool = False
@@ -105,6 +109,8 @@ class StackConfig:
                 "tasks_port",
                 "providers_port",
                 "sdp_port",
+                "clamd_port",
+                "scanner_port",
             )
         }
         return cls(state_dir=state_dir, **ports, **overrides)
@@ -173,6 +179,9 @@ class LocalStack:
             f"projects/{c.project}/locations/{c.region}/queues/{c.dispatch_queue}"
         )
         self.providers_url = f"http://127.0.0.1:{c.providers_port}"
+        self.clamav = LocalClamav(config.state_dir / "clamav", c.clamd_port, c.scanner_port)
+        self._clamd = self.clamav.clamd_process(logs)
+        self._scanner = self.clamav.scanner_process(logs)
         self.outbox_url = f"{self.providers_url}/outbox"
         self.sendgrid_key_file = config.state_dir / "sendgrid-webhook-key.pem"
         self.whatsapp_app_secret = secrets.token_urlsafe(24)
@@ -310,6 +319,8 @@ class LocalStack:
                 self._front,
                 self._providers,
                 self._sdp,
+                self._clamd,
+                self._scanner,
                 self._gateway,
             )
         }
@@ -353,6 +364,7 @@ class LocalStack:
             "PROVIDER_TIMEOUT_SECONDS": str(c.provider_timeout_seconds),
             "TEMPLATE_CACHE_SECONDS": str(c.template_cache_seconds),
             "OUTBOX_RELAY_AFTER_SECONDS": str(c.outbox_relay_after_seconds),
+            "MALWARE_SCANNER_URL": self.clamav.scanner_url,
             **c.extra_env,
         }
 
@@ -412,6 +424,8 @@ class LocalStack:
                 c.front_port,
                 c.tasks_port,
                 c.providers_port,
+                c.clamd_port,
+                c.scanner_port,
                 *((c.sdp_port,) if c.sdp_source == "http" else ()),
             ),
             timeout=15,
@@ -424,9 +438,10 @@ class LocalStack:
             )
         ensure_local_service_account(self.signing_key_file)
         ensure_demo_snapshot(self.sdp_dir, c.demo_sdp_records)
+        self.clamav.prepare()
         try:
             # The slow ones (Java, gcloud) first, and all of them before waiting on any.
-            first = [self._firestore, self._storage, self._tasks]
+            first = [self._firestore, self._storage, self._tasks, self._clamd, self._scanner]
             if c.sdp_source == "http":
                 first.append(self._sdp)
             for process in first:
@@ -435,7 +450,7 @@ class LocalStack:
             self._wait(self._storage)
             self._front.start()
             self.processes.append(self._front)
-            for process in (self._firestore, self._tasks, self._front):
+            for process in (self._firestore, self._tasks, self._front, self._clamd, self._scanner):
                 self._wait(process)
             if c.sdp_source == "http":
                 self._wait(self._sdp)
@@ -543,6 +558,7 @@ class LocalStack:
                 f"{self.storage_public_url})",
                 f"  Cloud Tasks        {self.tasks_host}  queue {self.queue_path}",
                 f"  outbox             {self.outbox_url}  (email and WhatsApp stand-ins)",
+                f"  malware scanner    {self.clamav.scanner_url}  (ClamAV, test signatures)",
                 *(
                     [f"  SDP stand-in       {self.sdp_url}"]
                     if self.config.sdp_source == "http"

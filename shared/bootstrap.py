@@ -94,6 +94,7 @@ def bootstrap(
     makers = {
         "files": lambda: _file_store(settings),
         "tasks": lambda: _task_queue(settings),
+        "malware_scanner": lambda: _malware_scanner(settings),
         "sdp": lambda: sdp if sdp is not None else _lazy_sdp_directory(settings),
         "sdp_lookup_queue": lambda: settings.sdp_lookup_queue,
         "upload_url_valid_for": lambda: settings.upload_url_valid_for,
@@ -177,6 +178,16 @@ def _file_store(settings: Settings):
         signing_service_account=settings.signing_service_account,
         token_credentials=credentials,
     )
+
+
+def _malware_scanner(settings: Settings):
+    """The scanner service over HTTP; in the cloud each call carries this function's ID token
+    for the service's URL (Cloud Run admits only its invoker)."""
+    from shared.adapters.malware_scanner import HttpMalwareScanner, IdTokenAuthorization
+
+    url = settings.malware_scanner_url
+    authorization = None if settings.is_local else IdTokenAuthorization(url)
+    return HttpMalwareScanner(url, settings.malware_scan_timeout, authorization)
 
 
 def _task_queue(settings: Settings):

@@ -108,6 +108,18 @@ SETTINGS: tuple[Setting, ...] = (
         cloud_required=False,
         default="15",
     ),
+    # Every upload is scanned by ClamAV (infra/malware_scanner) before anything parses it.
+    Setting(
+        "MALWARE_SCANNER_URL",
+        "the malware scanner service (Cloud Run; its invoker's ID token is sent for this URL)",
+        local_default="http://127.0.0.1:9311",
+    ),
+    Setting(
+        "MALWARE_SCAN_TIMEOUT_SECONDS",
+        "read timeout of one scan: longer, and the upload is retried, never accepted",
+        cloud_required=False,
+        default="30",
+    ),
     # Local mode only: the emulators and the local signing key.
     Setting("FIRESTORE_EMULATOR_HOST", "Firestore emulator host:port", cloud_required=False),
     Setting("STORAGE_EMULATOR_HOST", "storage emulator URL", cloud_required=False),
@@ -376,6 +388,8 @@ _FIRESTORE = ("REMISI_MODE", "GOOGLE_CLOUD_PROJECT")
 # and the operator page sign, and only they may sign as that account).
 _KTP_FILES = ("KTP_BUCKET", "SIGNING_SERVICE_ACCOUNT")
 _UPLOAD_URLS = ("UPLOAD_URL_MINUTES",)
+# Checking an upload (the event, and the sweep's reconciliation) starts with the scanner.
+_SCANNER = ("MALWARE_SCANNER_URL", "MALWARE_SCAN_TIMEOUT_SECONDS")
 # Owing tasks: the outbox's wait, the queues' region, the OIDC identity every task carries.
 _TASKS = ("OUTBOX_RELAY_AFTER_SECONDS", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT")
 # A queue and its target's URL (the task's URL and the target's OIDC audience).
@@ -409,7 +423,7 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     # Files a complaint (verified like status when it names a tracking code), owes its receipt.
     "complaint": _FIRESTORE + _TASKS + _DISPATCH_QUEUE + ("COMPLAINT_ANSWER_WORKING_DAYS",),
     "submit": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS + _PROMISE,
-    "ktp_uploaded": _FIRESTORE + _KTP_FILES + _TASKS + _LOOKUP_QUEUE + _DISPATCH_QUEUE,
+    "ktp_uploaded": _FIRESTORE + _KTP_FILES + _TASKS + _LOOKUP_QUEUE + _DISPATCH_QUEUE + _SCANNER,
     # Checks that the caller is the lookup queue's task; owes nothing. Its claim's lease (twin
     # deliveries step aside) is the outbox's wait.
     "sdp_lookup": _FIRESTORE
@@ -426,6 +440,7 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     + _TASKS
     + _LOOKUP_QUEUE
     + _DISPATCH_QUEUE
+    + _SCANNER
     + ("SWEEP_URL", "SCHEDULER_SERVICE_ACCOUNT"),
     "operator": _FIRESTORE
     + _KTP_FILES
@@ -490,6 +505,8 @@ _FIELDS = {
     "dispatch_max_attempts": "DISPATCH_MAX_ATTEMPTS",
     "provider_timeout": "PROVIDER_TIMEOUT_SECONDS",
     "template_cache_for": "TEMPLATE_CACHE_SECONDS",
+    "malware_scanner_url": "MALWARE_SCANNER_URL",
+    "malware_scan_timeout": "MALWARE_SCAN_TIMEOUT_SECONDS",
     "complaint_answer_days": "COMPLAINT_ANSWER_WORKING_DAYS",
     "retention_url": "RETENTION_URL",
     "ktp_days_after_close": "KTP_DAYS_AFTER_CLOSE",
@@ -551,6 +568,8 @@ class Settings:
     dispatch_max_attempts: int = 5
     provider_timeout: float = 15.0
     template_cache_for: timedelta = timedelta(seconds=60)
+    malware_scanner_url: str = ""
+    malware_scan_timeout: float = 0.0  # its one default is in SETTINGS
     complaint_answer_days: int = 0  # its one default is in SETTINGS
     # The retention periods in days (their one default is in SETTINGS).
     retention_url: str = ""
@@ -644,6 +663,7 @@ class Settings:
             ("TEMPLATE_CACHE_SECONDS", 0, 3600),
             ("PROVIDER_TIMEOUT_SECONDS", 0, 120),
             ("UPLOAD_URL_MINUTES", 1, 60),
+            ("MALWARE_SCAN_TIMEOUT_SECONDS", 1, 120),
             ("COMPLAINT_ANSWER_WORKING_DAYS", 1, 60),
             ("KTP_DAYS_AFTER_CLOSE", 0, 3650),
             ("KTP_MAX_DAYS", 1, 3650),
@@ -668,6 +688,7 @@ class Settings:
             "OUTBOX_RELAY_AFTER_SECONDS": lambda v: timedelta(seconds=int(v)),
             "DISPATCH_MAX_ATTEMPTS": int,
             "PROVIDER_TIMEOUT_SECONDS": float,
+            "MALWARE_SCAN_TIMEOUT_SECONDS": float,
             "TEMPLATE_CACHE_SECONDS": lambda v: timedelta(seconds=int(v)),
             "COMPLAINT_ANSWER_WORKING_DAYS": int,
             **dict.fromkeys(_RETENTION, int),

@@ -48,6 +48,13 @@ REJECTION_MESSAGES = {
         "id": "Berkas KTP tidak ditemukan. Silakan unggah ulang.",
         "en": "The KTP file was not found. Please upload it again.",
     },
+    # The malware scanner's verdict (shared.service_layer.services._malware_found).
+    "malware": {
+        "id": "Berkas KTP terdeteksi mengandung program berbahaya (malware) dan sudah dihapus. "
+        "Silakan foto ulang KTP Anda dengan kamera ponsel, lalu unggah foto tersebut.",
+        "en": "The KTP file was found to contain malicious software and has been deleted. "
+        "Please photograph your KTP again with your phone camera and upload that photo.",
+    },
 }
 
 

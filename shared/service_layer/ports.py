@@ -187,6 +187,26 @@ class FileStore(Protocol):
         """Objects under `prefix` (the reconciliation of uploads whose event never came)."""
 
 
+# --- malware scanner -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanVerdict:
+    infected: bool
+    signature: str | None = None  # the scanner's name for what it found; never personal data
+
+
+class ScannerUnavailable(Exception):
+    """No verdict now (the scanner down, slow, or failing): the file is neither accepted nor
+    rejected, the caller raises so the event is delivered again (and the sweep reconciles)."""
+
+
+class MalwareScanner(Protocol):
+    def scan(self, data: bytes) -> ScanVerdict:
+        """The verdict on these bytes. Raises ScannerUnavailable; never answers "clean" for a
+        file it did not scan."""
+
+
 # --- task queue ------------------------------------------------------------------------------
 
 
@@ -427,6 +447,9 @@ class Dependencies:
     relay_after: timedelta = timedelta(seconds=60)
     # Who works on an upload or a message send now (duplicate deliveries step aside).
     claims: Claims | None = None
+    # Every upload is scanned before it is parsed (ktp_uploaded and the sweep's reconciliation,
+    # whose rows of FUNCTION_SETTINGS require the scanner's URL in the cloud).
+    malware_scanner: MalwareScanner | None = None
     office_name: str = ""
 
     # Messages to requesters.

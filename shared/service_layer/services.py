@@ -29,7 +29,7 @@ from shared.domain.model import (
 from shared.domain.outbox import Target
 from shared.domain.sdp import SdpQuery, SdpUnavailable
 from shared.domain.tracking import new_tracking_code
-from shared.ktp_inspection import inspect_ktp
+from shared.ktp_inspection import Inspection, inspect_ktp
 from shared.logs import get_logger, log
 from shared.service_layer import unit_of_work
 from shared.service_layer.dispatch import owe_messages
@@ -37,6 +37,7 @@ from shared.service_layer.ports import (
     Dependencies,
     DuplicateSubmission,
     IdempotencyClaim,
+    ScannerUnavailable,
     TrackingCodeTaken,
     Transaction,
     UploadedObject,
@@ -194,7 +195,9 @@ def _verify_upload(request: RemissionRequest, obj: UploadedObject, deps: Depende
         log(logger, logging.WARNING, "upload event for a missing object", request_id=request_id)
         return "ignored_missing_object"
 
-    inspection = inspect_ktp(stored.data, request.ktp.content_type.value)
+    inspection = _malware_found(stored.data, request_id, deps) or inspect_ktp(
+        stored.data, request.ktp.content_type.value
+    )
     if not inspection.accepted:
 
         def reject(tx: Transaction) -> bool:
@@ -246,6 +249,21 @@ def _verify_upload(request: RemissionRequest, obj: UploadedObject, deps: Depende
         return "duplicate"
     log(logger, logging.INFO, "upload accepted", request_id=request_id, size=len(data))
     return "received"
+
+
+def _malware_found(data: bytes, request_id: str, deps: Dependencies) -> Inspection | None:
+    """The scan comes before anything parses the bytes. No verdict (scanner down, slow) raises
+    ScannerUnavailable: the event is delivered again and the sweep reconciles; an unscanned
+    file is never accepted."""
+    if deps.malware_scanner is None:
+        return None
+    verdict = deps.malware_scanner.scan(data)
+    if not verdict.infected:
+        return None
+    log(
+        logger, logging.WARNING, "malware found", request_id=request_id, signature=verdict.signature
+    )
+    return Inspection(False, "malware")
 
 
 def _awaits(request: RemissionRequest, object_name: str) -> bool:
@@ -390,7 +408,11 @@ def _reconcile_uploads(deps: Dependencies, now) -> int:
         # Younger than the relay's wait, its event may still be on its way.
         if obj.updated is not None and obj.updated > now - deps.relay_after:
             continue
-        outcome = handle_ktp_uploaded(obj, deps)
+        try:
+            outcome = handle_ktp_uploaded(obj, deps)
+        except ScannerUnavailable:
+            # No verdict now: this upload waits for a later round, the rest of the sweep goes on.
+            outcome = "scanner_unavailable"
         handled += 1
         log(logger, logging.WARNING, "upload reconciled", object_name=obj.name, outcome=outcome)
     return handled
@@ -407,7 +429,8 @@ def _expire_abandoned(deps: Dependencies, now) -> int:
             if status is Status.AWAITING_UPLOAD:
                 stored = deps.files.read(request.ktp.object_name, KTP_MAX_BYTES)
                 if stored is not None:
-                    handle_ktp_uploaded(_uploaded(stored), deps)
+                    with contextlib.suppress(ScannerUnavailable):  # checked on a later round
+                        handle_ktp_uploaded(_uploaded(stored), deps)
                     continue
 
             def expire(tx: Transaction, request_id=request.request_id, status=status) -> bool:

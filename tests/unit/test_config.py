@@ -41,6 +41,7 @@ CLOUD = {
     "SDP_BUCKET": "remisi-prod-sdp",
     "DISPATCH_QUEUE": "dispatch",
     "DISPATCH_URL": "https://asia-southeast2-remisi-prod.cloudfunctions.net/dispatch",
+    "MALWARE_SCANNER_URL": "https://malware-scanner-abc123-et.a.run.app",
 }
 
 

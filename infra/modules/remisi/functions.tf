@@ -25,6 +25,7 @@ locals {
       settings = [
         "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "KTP_BUCKET", "SIGNING_SERVICE_ACCOUNT", "REMISI_REGION",
         "TASKS_SERVICE_ACCOUNT", "SDP_LOOKUP_QUEUE", "SDP_LOOKUP_URL", "DISPATCH_QUEUE", "DISPATCH_URL",
+        "MALWARE_SCANNER_URL",
       ]
       invoker_members = ["serviceAccount:${google_service_account.this["ktp_trigger"].email}"]
       memory          = "512Mi"
@@ -85,7 +86,7 @@ locals {
       settings = [
         "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "KTP_BUCKET", "SIGNING_SERVICE_ACCOUNT", "REMISI_REGION",
         "TASKS_SERVICE_ACCOUNT", "SDP_LOOKUP_QUEUE", "SDP_LOOKUP_URL", "DISPATCH_QUEUE", "DISPATCH_URL",
-        "SWEEP_URL", "SCHEDULER_SERVICE_ACCOUNT",
+        "SWEEP_URL", "SCHEDULER_SERVICE_ACCOUNT", "MALWARE_SCANNER_URL",
       ]
       expected_url              = local.sweep_url
       timeout_seconds           = 300

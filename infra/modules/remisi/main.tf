@@ -40,6 +40,8 @@ locals {
     # Lookups answer from imported SDP exports (python -m shared.sdp_directory.cli import).
     SDP_SOURCE = "gcs"
     SDP_BUCKET = google_storage_bucket.sdp_snapshots.name
+    # Who checks uploads (ktp_uploaded, the sweep) scans them first (malware_scanner.tf).
+    MALWARE_SCANNER_URL = module.malware_scanner.url
     # ktp_uploaded and the operator page queue messages; dispatch checks the audience.
     DISPATCH_QUEUE = module.dispatch_queue.name
     DISPATCH_URL   = local.dispatch_url

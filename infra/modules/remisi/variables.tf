@@ -71,6 +71,12 @@ variable "submit_max_instances" {
   default     = 20
 }
 
+variable "malware_scanner_image" {
+  description = "The malware scanner's image (infra/malware_scanner/Dockerfile), pinned by digest; null: the `stable` tag of its repository."
+  type        = string
+  default     = null
+}
+
 variable "deletion_protection" {
   description = "Protect Firestore and refuse to delete non-empty buckets on destroy. Turn off only to tear down."
   type        = bool

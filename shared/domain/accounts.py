@@ -43,6 +43,7 @@ class Permission(enum.StrEnum):
     AUDIT = "audit"
     TEMPLATES = "templates"
     OWN_ACCOUNT = "own_account"
+    COMPLAINTS = "complaints"  # see and answer complaints (pengaduan) about the service
 
 
 # SOP roles: Divpas receives and checks, Remisi also answers. Admin manages accounts and reads
@@ -55,6 +56,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_KTP,
             Permission.ASK_CLEARER_KTP,
             Permission.OWN_ACCOUNT,
+            Permission.COMPLAINTS,
         }
     ),
     Role.OPERATOR_REMISI: frozenset(
@@ -66,6 +68,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DECIDE,
             Permission.REPORTS,
             Permission.OWN_ACCOUNT,
+            Permission.COMPLAINTS,
         }
     ),
     Role.ADMIN: frozenset(

@@ -159,9 +159,18 @@ def parse_complaint(payload: dict) -> ComplaintForm:
             errors[field] = FieldError("too_long", (("max", high),))
         return value
 
+    # The request form's honeypot (when the form has one): a filled one is a bot.
+    filled = getattr(form, "honeypot_filled", None)
+    if filled is not None and filled(payload):
+        raise FormInvalid({form.HONEYPOT: FieldError("honeypot")})
+
     name = bounded("name", payload.get("name"), LIMITS["name"], False)
-    if name is not None and "name" not in errors and not form._looks_like_a_name(name):
-        errors["name"] = FieldError("invalid_name")
+    if name is not None and "name" not in errors:
+        problem = form.name_script_problem(payload["name"])
+        if problem is not None:
+            errors["name"] = FieldError(problem)
+        elif not form._looks_like_a_name(name):
+            errors["name"] = FieldError("invalid_name")
 
     whatsapp = None
     raw_phone = payload.get("whatsapp")
@@ -175,13 +184,10 @@ def parse_complaint(payload: dict) -> ComplaintForm:
     email = None
     raw_email = payload.get("email")
     if isinstance(raw_email, str) and raw_email.strip():
-        email = clean_text(raw_email).replace(" ", "")
-        if len(email) > LIMITS["email"][1] or not form._EMAIL.match(email) or ".." in email:
+        email = clean_text(raw_email)
+        email = form.normalize_email(email) if len(email) <= LIMITS["email"][1] else None
+        if email is None:
             errors["email"] = FieldError("invalid_email")
-            email = None
-        else:
-            local, domain = email.rsplit("@", 1)
-            email = f"{local}@{domain.lower()}"
     elif raw_email not in (None, ""):
         errors["email"] = FieldError("invalid_email")
     if not raw_phone and not raw_email:

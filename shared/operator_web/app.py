@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import flask
 
+import shared.operator_web.complaint_pages as complaint_pages
 from shared.operator_web import (
     account_pages,
     report_pages,
@@ -39,6 +40,7 @@ ROUTES = [
     *account_pages.routes.routes,
     *request_pages.routes.routes,
     *report_pages.routes.routes,
+    *complaint_pages.routes.routes,
     *survey_pages.routes.routes,
     *template_pages.routes.routes,
     *assets.routes,

@@ -11,7 +11,7 @@ from shared.domain.reports import OUTCOME_LABELS, MonthlyReport
 from shared.operator_web import report_files
 from shared.operator_web.router import RouteTable
 from shared.operator_web.web import Context, invalid, not_found, render
-from shared.service_layer import audit_trail, review
+from shared.service_layer import audit_trail, complaints, review
 
 routes = RouteTable()
 
@@ -51,6 +51,8 @@ def reports_page(ctx: Context) -> flask.Response:
             [(OUTCOME_LABELS[k], n) for k, n in report.outcomes.items()],
             "Hasil permohonan",
         ),
+        # Complaints of the month: their own section (shared.domain.complaint_reports).
+        complaint_month=complaints.month_figures(ctx.deps, report.month),
     )
 
 

@@ -312,5 +312,18 @@ def answer(deps: Dependencies, complaint_id: str, operator: str, raw_text: objec
     return complaint
 
 
+def month_figures(deps: Dependencies, month: str):
+    """The complaints that arrived in `month` (the office's time zone), counted on the queue's
+    own clock. Raises ValueError for a malformed month."""
+    from shared.domain.complaint_reports import complaint_month
+    from shared.domain.reports import month_bounds
+
+    start, end = month_bounds(month, deps.office_hours)
+    found = deps.complaints.created_between(start, end)
+    return complaint_month(
+        month, found, deps.office_hours, deps.complaint_answer_days, deps.clock.now()
+    )
+
+
 def messages_of(deps: Dependencies, complaint_id: str) -> list[Message]:
     return deps.messages.for_request(complaint_id)

@@ -283,3 +283,44 @@ def test_monthly_counts_received_answered_within_sla_and_by_category(deps, limit
     rows = dict((item, value) for _, item, value in month.rows())
     assert rows["Dijawab dalam 5 hari kerja"] == "1 (50.0 %)"
     assert rows["Diminta biaya / pungutan liar"] == "1"
+
+
+# --- the operator page ----------------------------------------------------------------------
+
+
+def test_operators_see_the_queue_and_answer_on_the_page_admins_do_not(limiter):
+    from shared.domain.accounts import Role
+    from tests.fakes import fake_operator_dependencies
+    from tests.unit.test_operator_services import Desk, make_operator
+
+    core = fake_dependencies(clock=FixedClock(FRIDAY_AFTERNOON))
+    deps = fake_operator_dependencies(fake_dispatch_dependencies(core), office_hours=HOURS)
+    deps.complaint_answer_days = 5
+    hostile = payload(name="Siti Rahmawati", text="<script>alert(1)</script> " + TEXT)
+    complaint = complaints.file_complaint(hostile, "c", deps, limiter).complaint
+    desk = Desk(deps).sign_in(make_operator(deps, "budi.divpas", Role.OPERATOR_DIVPAS))
+    status, queue = desk.page("/complaints")
+    assert status == 200 and complaint.number in queue and "Sesuai target" in queue
+    status, page = desk.page(f"/complaints/{complaint.complaint_id}")
+    assert status == 200 and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert" not in page
+    too_short = desk.post(f"/complaints/{complaint.complaint_id}/answer", answer="ok")
+    assert too_short.status_code == 400
+    answered = desk.post(
+        f"/complaints/{complaint.complaint_id}/answer",
+        answer="Terima kasih, keterlambatan ini sudah kami tindak lanjuti hari ini.",
+    )
+    assert answered.status_code == 303
+    _, page = desk.page(f"/complaints/{complaint.complaint_id}", ok="answered")
+    assert "Jawaban tersimpan" in page and "Oleh <strong>budi.divpas</strong>" in page
+    again = desk.post(f"/complaints/{complaint.complaint_id}/answer", answer="x" * 30)
+    assert again.status_code == 409
+    assert desk.page("/complaints/" + "0" * 32)[0] == 404
+    actions = [e.action for e in deps.audit.recent()]
+    assert "complaint_answered" in actions and "complaint_viewed" in actions
+
+    admin = Desk(deps).sign_in(make_operator(deps, "admin.satu", Role.ADMIN))
+    assert admin.page("/complaints")[0] == 403
+    remisi = Desk(deps).sign_in(make_operator(deps, "siti.remisi", Role.OPERATOR_REMISI))
+    status, report = remisi.page("/reports", month="2026-11")
+    assert status == 200 and "Dijawab dalam 5 hari kerja" in report

@@ -62,7 +62,15 @@ def scheduler_caller():
 @functions_framework.http
 @endpoint()
 def submit(http_request: flask.Request, body: bytes) -> flask.Response:
-    return responses.submitted(parse_json(body), dependencies())
+    return responses.submitted(
+        parse_json(body), dependencies(), responses.client_address(http_request), captcha()
+    )
+
+
+@functools.cache
+def captcha():
+    """The optional Turnstile check (None: not configured)."""
+    return bootstrap.captcha_verifier(SETTINGS)
 
 
 @functions_framework.cloud_event

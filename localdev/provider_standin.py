@@ -9,7 +9,8 @@ reset, 500, timeout, WhatsApp error codes), each used once (`times` of them), or
 one channel take turns at random: a provider failing with 5xx, 429 and timeouts at once);
 `POST /_control/deliver` makes the provider call the project's webhook with a correctly signed
 delivery event; `GET /_control/messages` lists
-what was received; `POST /_control/clear` empties everything. Local tooling only.
+what was received; `POST /_control/clear` empties everything. Cloudflare Turnstile's
+siteverify too (`TurnstileStandIn`), for the optional CAPTCHA. Local tooling only.
 
     python -m localdev.provider_standin --port 8125 --sendgrid-key-file k.pem \
         --whatsapp-app-secret s --webhook-base http://127.0.0.1:8080/api
@@ -82,8 +83,10 @@ class StandIn:
         whatsapp_app_secret: str,
         webhook_base: str,
         auto_deliver: bool = False,
+        turnstile_secret: str = "",
     ):
         self.outbox = Outbox()
+        self.turnstile = TurnstileStandIn(turnstile_secret)
         self.private_key = serialization.load_pem_private_key(
             sendgrid_key_file.read_bytes(), password=None
         )
@@ -100,6 +103,7 @@ class StandIn:
                 Rule("/_control/deliver", endpoint="deliver", methods=["POST"]),
                 Rule("/_control/messages", endpoint="list", methods=["GET"]),
                 Rule("/_control/clear", endpoint="clear", methods=["POST"]),
+                *TurnstileStandIn.RULES,
             ]
         )
 
@@ -110,7 +114,8 @@ class StandIn:
             endpoint, values = adapter.match()
         except Exception as error:  # werkzeug's NotFound / MethodNotAllowed are responses
             return error(environ, start_response)
-        response = getattr(self, endpoint)(request, **values)
+        handler = getattr(self.turnstile if endpoint.startswith("ts_") else self, endpoint)
+        response = handler(request, **values)
         return response(environ, start_response)
 
     # --- SendGrid v3 ----------------------------------------------------------------------
@@ -376,6 +381,72 @@ class StandIn:
         return response
 
 
+class TurnstileStandIn:
+    """Cloudflare Turnstile's siteverify (`POST /turnstile/v0/siteverify`, form fields secret,
+    response, remoteip) with its answer shape: `success`, `error-codes`, `hostname`, `action`,
+    `challenge_ts`. Tokens come from `POST /_control/turnstile/token` ({"hostname", "action",
+    "outcome": "accept" | "reject" | "timeout" | "error"}) and are good once, as Cloudflare's
+    are; "timeout" answers only after `delay` seconds (default 10), "error" with a 500."""
+
+    RULES = (
+        Rule("/turnstile/v0/siteverify", endpoint="ts_siteverify", methods=["POST"]),
+        Rule("/_control/turnstile/token", endpoint="ts_token", methods=["POST"]),
+    )
+
+    def __init__(self, secret: str):
+        self.secret = secret
+        self.lock = threading.Lock()
+        self.tokens: dict[str, dict] = {}
+        self.calls: list[dict] = []
+
+    def ts_token(self, request: Request) -> Response:
+        body = request.get_json(silent=True) or {}
+        token = "stand-in." + uuid.uuid4().hex
+        with self.lock:
+            self.tokens[token] = {
+                "hostname": body.get("hostname", "127.0.0.1"),
+                "action": body.get("action", "submit"),
+                "outcome": body.get("outcome", "accept"),
+                "delay": float(body.get("delay", 10)),
+                "used": False,
+            }
+        return _json({"token": token})
+
+    def ts_siteverify(self, request: Request) -> Response:
+        secret, token = request.form.get("secret", ""), request.form.get("response", "")
+        with self.lock:
+            self.calls.append({"remoteip": request.form.get("remoteip"), "token": token})
+            issued = self.tokens.get(token)
+            spent = bool(issued and issued["used"])
+            if issued:
+                issued["used"] = True
+        if not secret:
+            return _json({"success": False, "error-codes": ["missing-input-secret"]})
+        if not self.secret or secret != self.secret:
+            return _json({"success": False, "error-codes": ["invalid-input-secret"]})
+        if not token:
+            return _json({"success": False, "error-codes": ["missing-input-response"]})
+        if issued is None:
+            return _json({"success": False, "error-codes": ["invalid-input-response"]})
+        if issued["outcome"] == "timeout":
+            time.sleep(issued["delay"])
+        if issued["outcome"] == "error":
+            return _json({"success": False, "error-codes": ["internal-error"]}, 500)
+        if spent:
+            return _json({"success": False, "error-codes": ["timeout-or-duplicate"]})
+        if issued["outcome"] == "reject":
+            return _json({"success": False, "error-codes": ["invalid-input-response"]})
+        return _json(
+            {
+                "success": True,
+                "error-codes": [],
+                "challenge_ts": datetime.now().astimezone().isoformat(),
+                "hostname": issued["hostname"],
+                "action": issued["action"],
+            }
+        )
+
+
 def outbox_time(received_at: float) -> str:
     return datetime.fromtimestamp(received_at, WIB).strftime("%Y-%m-%d %H:%M:%S WIB")
 
@@ -455,9 +526,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--webhook-base", required=True)
     parser.add_argument("--auto-deliver", action="store_true")
     parser.add_argument("--keep-outbox", type=Path, help="keep what is received in this file")
+    parser.add_argument("--turnstile-secret", default="", help="the siteverify stand-in's secret")
     args = parser.parse_args(argv)
     app = StandIn(
-        args.sendgrid_key_file, args.whatsapp_app_secret, args.webhook_base, args.auto_deliver
+        args.sendgrid_key_file,
+        args.whatsapp_app_secret,
+        args.webhook_base,
+        args.auto_deliver,
+        turnstile_secret=args.turnstile_secret,
     )
     if args.keep_outbox:
         args.keep_outbox.parent.mkdir(parents=True, exist_ok=True)

@@ -262,6 +262,21 @@ def rate_limiter(settings: Settings):
     return FirestoreRateLimiter(firestore_client(settings))
 
 
+def captcha_verifier(settings: Settings):
+    """The form's Cloudflare Turnstile check (submit), or None where no secret is set."""
+    secret = settings.messaging("TURNSTILE_SECRET_KEY")
+    if not secret:
+        return None
+    from shared.adapters.turnstile import TurnstileVerifier
+
+    hostnames = settings.messaging("TURNSTILE_HOSTNAMES").split(",")
+    return TurnstileVerifier(
+        secret,
+        settings.messaging("TURNSTILE_VERIFY_URL"),
+        hostnames=[h.strip() for h in hostnames if h.strip()],
+    )
+
+
 def operator_web_config(settings: Settings):
     """The operator page's own web settings (cookie, the origin KTP images come from)."""
     from urllib.parse import urlsplit

@@ -161,6 +161,25 @@ SETTINGS: tuple[Setting, ...] = (
         cloud_required=False,
         default="120",
     ),
+    # The optional CAPTCHA on the form (Cloudflare Turnstile, checked by submit); the page's
+    # widget takes its public site key at the site build (TURNSTILE_SITE_KEY, shared.site_files).
+    Setting(
+        "TURNSTILE_SECRET_KEY",
+        "Cloudflare Turnstile secret key (submit; a secret); empty: no CAPTCHA",
+        cloud_required=False,
+    ),
+    Setting(
+        "TURNSTILE_VERIFY_URL",
+        "Turnstile's siteverify URL (the local stand-in locally)",
+        cloud_required=False,
+        default="https://challenges.cloudflare.com/turnstile/v0/siteverify",
+    ),
+    Setting(
+        "TURNSTILE_HOSTNAMES",
+        "hostnames a Turnstile token must have been solved on, separated by commas (the "
+        "public site's); empty: not checked",
+        cloud_required=False,
+    ),
     Setting(
         "OPERATOR_SESSION_KEY",
         "key of the operator session-id hash (a secret; the operator function needs it)",
@@ -350,6 +369,10 @@ MESSAGING_SETTINGS = (
     "OPERATOR_ALERT_EMAIL",
     "PROVIDER_TIMEOUT_SECONDS",
     "TEMPLATE_CACHE_SECONDS",
+    # Not dispatch's, but read the same way (optional strings): the submit function's CAPTCHA.
+    "TURNSTILE_SECRET_KEY",
+    "TURNSTILE_VERIFY_URL",
+    "TURNSTILE_HOSTNAMES",
 )
 
 # Which further settings each SDP source needs.
@@ -422,7 +445,12 @@ _SDP = (
 FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     # Files a complaint (verified like status when it names a tracking code), owes its receipt.
     "complaint": _FIRESTORE + _TASKS + _DISPATCH_QUEUE + ("COMPLAINT_ANSWER_WORKING_DAYS",),
-    "submit": _FIRESTORE + _KTP_FILES + _UPLOAD_URLS + _PROMISE,
+    # The optional CAPTCHA (Turnstile) is checked by submit alone.
+    "submit": _FIRESTORE
+    + _KTP_FILES
+    + _UPLOAD_URLS
+    + _PROMISE
+    + ("TURNSTILE_SECRET_KEY", "TURNSTILE_VERIFY_URL", "TURNSTILE_HOSTNAMES"),
     "ktp_uploaded": _FIRESTORE + _KTP_FILES + _TASKS + _LOOKUP_QUEUE + _DISPATCH_QUEUE + _SCANNER,
     # Checks that the caller is the lookup queue's task; owes nothing. Its claim's lease (twin
     # deliveries step aside) is the outbox's wait.

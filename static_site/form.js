@@ -232,9 +232,33 @@
       information_needed: info, information_other: info.indexOf('lainnya') >= 0 ? value('information_other') : null,
       statement_accepted: $('statement_accepted').checked, statement_date: value('statement_date'),
       consent_accepted: $('consent_accepted').checked, language: R.lang(),
-      ktp_content_type: ktp && ktp.type, ktp_size: ktp && ktp.blob ? ktp.blob.size : 0, idempotency_key: key
+      ktp_content_type: ktp && ktp.type, ktp_size: ktp && ktp.blob ? ktp.blob.size : 0, idempotency_key: key,
+      // The honeypot as the page holds it: empty unless something filled the hidden field.
+      website: value(rules.honeypot), turnstile_token: captcha.token()
     };
   }
+
+  // --- Cloudflare Turnstile, only when the build gave a site key and the widget's script
+  //     (the turnstile-site-key meta's content and data-script); else nothing is loaded ---
+  var captcha = {
+    widget: null,
+    start: function () {
+      var meta = document.querySelector('meta[name="turnstile-site-key"]');
+      var key = meta ? meta.content : '', src = meta ? meta.getAttribute('data-script') : '';
+      if (!key || !src) return;
+      window.remisiTurnstileReady = function () {
+        $('turnstile').hidden = false;
+        captcha.widget = window.turnstile.render('#turnstile', { sitekey: key, action: 'submit', language: R.lang() });
+      };
+      var script = document.createElement('script');
+      script.src = src + (src.indexOf('?') < 0 ? '?' : '&') + 'render=explicit&onload=remisiTurnstileReady';
+      script.async = true;
+      document.head.appendChild(script);
+    },
+    token: function () { return captcha.widget !== null && window.turnstile ? window.turnstile.getResponse(captcha.widget) || '' : ''; },
+    // A token is good once: after any answer the next submit needs a new one.
+    reset: function () { if (captcha.widget !== null && window.turnstile) window.turnstile.reset(captcha.widget); }
+  };
 
   function busy(on) {
     $('submit').disabled = on;
@@ -257,6 +281,7 @@
       $('progress').value = 0;
       progressText(R.ui('sending_form'));
       R.postJson('api/submit', body).then(function (res) {
+        if (res.status !== 200 && res.status !== 201) captcha.reset();
         if (res.status === 400 && res.data.errors) {
           busy(false);
           errors = {};
@@ -375,6 +400,7 @@
       });
       $('retry').addEventListener('click', retryUpload);
       toggles();
+      captcha.start();
     });
     document.addEventListener('remisi:lang', function () { if (rules) render(); });
   });

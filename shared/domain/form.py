@@ -112,6 +112,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The KTP file may be at most 2 MB.",
     },
     "ktp_empty": {"id": "Berkas KTP kosong.", "en": "The KTP file is empty."},
+    "captcha": {
+        "id": "Verifikasi keamanan belum selesai atau sudah kedaluwarsa. Selesaikan verifikasi "
+        "di atas tombol Kirim, lalu kirim lagi.",
+        "en": "The security check is not finished or has expired. Complete the check above the "
+        "Send button, then send again.",
+    },
+    "honeypot": {
+        "id": "Formulir tidak dapat dikirim. Muat ulang halaman lalu isi kembali.",
+        "en": "The form cannot be sent. Reload the page and fill it in again.",
+    },
     "invalid_key": {
         "id": "Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.",
         "en": "The form is incomplete. Reload the page and try again.",
@@ -119,6 +129,9 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 _NAME_PUNCTUATION = set(" .,'-")
+# The honeypot: a field the page hides from people (and from screen readers and the tab
+# order) but a form-filling bot fills. A filled one is refused before anything is checked.
+HONEYPOT = "website"
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
@@ -261,6 +274,8 @@ def parse_submission(payload: dict, today: date) -> SubmissionForm:
     """Validate and normalise a submission; raises FormInvalid with one error per field."""
     errors: dict[str, FieldError] = {}
     language = payload.get("language") if payload.get("language") in ("id", "en") else "id"
+    if honeypot_filled(payload):
+        raise FormInvalid({HONEYPOT: FieldError("honeypot")})
 
     def text(field: str, *, required: bool = True, multiline: bool = False) -> str | None:
         raw = payload.get(field)
@@ -407,6 +422,10 @@ def parse_submission(payload: dict, today: date) -> SubmissionForm:
     )
 
 
+def honeypot_filled(payload: dict) -> bool:
+    return payload.get(HONEYPOT) not in (None, "")
+
+
 def today_in_office(now: datetime) -> date:
     return now.astimezone(WIB).date()
 
@@ -461,6 +480,7 @@ def form_rules() -> dict:
         "messages": MESSAGES,
         # The page maps digits as ascii_digits() does: each script's zero, its nine follow it.
         "digit_zeros": _digit_zeros(),
+        "honeypot": HONEYPOT,
     }
 
 

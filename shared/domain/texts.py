@@ -51,6 +51,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Formulir ini sudah dikirim dengan data lain. Muat ulang halaman lalu kirim lagi.",
         "en": "This form was already sent with other data. Reload the page and send it again.",
     },
+    "captcha_unavailable": {
+        "id": "Verifikasi keamanan sedang tidak dapat diperiksa. Permohonan Anda belum terkirim; "
+        "coba lagi sebentar lagi.",
+        "en": "The security check cannot be verified right now. Your request was not sent yet; "
+        "try again shortly.",
+    },
     "unavailable": {
         "id": "Layanan sedang sibuk atau terganggu. Data Anda aman; coba lagi sebentar lagi.",
         "en": "The service is busy or disrupted. Your data is safe; try again shortly.",

@@ -10,7 +10,7 @@ import logging
 import flask
 from cloudevents.http import CloudEvent
 
-from shared.domain.form import FormInvalid
+from shared.domain.form import HONEYPOT, FieldError, FormInvalid, honeypot_filled
 from shared.domain.sdp import SdpUnavailable
 from shared.entrypoints.http import Refusal, json_response, language_of, problem
 from shared.logs import get_logger, log
@@ -36,16 +36,32 @@ def _upload(upload) -> dict | None:
 # --- submit and the KTP upload event ---------------------------------------------------------
 
 
-def submitted(payload: dict, deps) -> flask.Response:
+def submitted(payload: dict, deps, client: str = "-", captcha=None) -> flask.Response:
+    """`captcha`: the Turnstile verifier where one is configured (shared.bootstrap)."""
     language = language_of(payload)
+    if honeypot_filled(payload):
+        # Counted by this log line (a log-based metric); nothing is created or checked, not
+        # even the CAPTCHA. A clear 400, not a fake success: the rare person whose browser
+        # filled the hidden field learns to reload, instead of keeping a tracking code for a
+        # request that does not exist; a bot that fills every field learns nothing it can use.
+        log(logger, logging.WARNING, "submit refused: honeypot filled")
+        return _form_problem({HONEYPOT: FieldError("honeypot")}, language)
+    if captcha is not None:
+        from shared.adapters.turnstile import CaptchaRefused, CaptchaUnavailable
+
+        try:
+            captcha.verify(payload.get("turnstile_token"), client)
+        except CaptchaRefused as refused:
+            log(logger, logging.INFO, "submit refused: captcha", codes=list(refused.codes))
+            return _form_problem({"turnstile_token": FieldError("captcha")}, language)
+        except CaptchaUnavailable:
+            response = problem(503, "captcha_unavailable", language)
+            response.headers["Retry-After"] = "5"
+            return response
     try:
         result = services.submit_request(payload, deps)
     except FormInvalid as invalid:
-        errors = {
-            field: {"code": error.code, "message": error.text(language)}
-            for field, error in invalid.errors.items()
-        }
-        return problem(400, "invalid_form", language, errors=errors)
+        return _form_problem(invalid.errors, language)
     except services.IdempotencyKeyReused:
         return problem(409, "idempotency_key_reused", language)
     request = result.request
@@ -64,6 +80,11 @@ def _expected_answer(request, deps, language: str) -> str | None:
 
     now = deps.clock.now()
     return expected_answer(request, deps.office_hours, deps.answer_promise, now, language)
+
+
+def _form_problem(errors: dict, language: str) -> flask.Response:
+    fields = {f: {"code": e.code, "message": e.text(language)} for f, e in errors.items()}
+    return problem(400, "invalid_form", language, errors=fields)
 
 
 def upload_event(event: CloudEvent, bucket: str, deps) -> str:

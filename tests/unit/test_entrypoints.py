@@ -91,7 +91,7 @@ def test_bodies_are_bounded_whatever_their_framing(main, core):
 
 
 def test_contention_and_outage_answer_503_json_with_retry_after(main, core, monkeypatch):
-    def contended(payload, deps):
+    def contended(payload, deps, *client_and_captcha):
         raise Contention("aborted")
 
     monkeypatch.setattr(main.responses, "submitted", contended)

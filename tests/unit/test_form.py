@@ -242,3 +242,20 @@ def test_emails_are_checked_for_syntax_without_any_dns_lookup(monkeypatch):
 def test_the_page_gets_each_script_s_zero_to_map_digits_as_the_server_does():
     zeros = form_rules()["digit_zeros"]
     assert 0x0660 in zeros and 0x06F0 in zeros and 0xFF10 in zeros and 0x30 not in zeros
+
+
+def test_the_page_s_honeypot_is_hidden_from_people_screen_readers_and_the_tab_order():
+    import re
+    from pathlib import Path
+
+    from shared.domain.form import HONEYPOT, honeypot_filled
+
+    page = (Path(__file__).parents[2] / "static_site" / "index.html").read_text(encoding="utf-8")
+    (box,) = re.findall(r'<div class="hp"[^>]*>.*?</div>', page)
+    assert "hidden" in box.split(">")[0] and 'aria-hidden="true"' in box
+    field = re.search(rf'<input [^>]*name="{HONEYPOT}"[^>]*>', box)[0]
+    assert 'tabindex="-1"' in field and 'autocomplete="off"' in field
+    assert "form-rules" in page and f'"honeypot": "{HONEYPOT}"' in page
+    assert not honeypot_filled({HONEYPOT: ""}) and honeypot_filled({HONEYPOT: "x"})
+    errors = errors_of(form_payload(TODAY, **{HONEYPOT: "http://spam.example"}))
+    assert errors == {HONEYPOT: "honeypot"}  # refused before anything else is looked at

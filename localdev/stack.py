@@ -46,6 +46,9 @@ from localdev.signing_key import ensure_local_service_account
 REPO = Path(__file__).resolve().parents[1]
 # What Cloud Scheduler does in the cloud: the sweep is also the outbox relay, every minute.
 SWEEP_EVERY_SECONDS = 60
+# And the daily retention job (infra: fn_retention's schedule): the emulator has no TTL, and
+# nothing else redacts; make dev runs it at start and every hour.
+RETENTION_EVERY_SECONDS = 3600
 LOCAL_OPERATOR_ALERT_EMAIL = "petugas.remisi@kantor.local"
 # make dev's kept data, under the state folder (.local/).
 DEV_DATA = "dev-data"
@@ -338,6 +341,7 @@ class LocalStack:
             "SDP_LOOKUP_QUEUE": c.sdp_lookup_queue,
             "SDP_LOOKUP_URL": f"{self.site_url}/api/sdp_lookup",
             "SWEEP_URL": f"{self.site_url}/api/sweep",
+            "RETENTION_URL": f"{self.site_url}/api/retention",
             "FIRESTORE_EMULATOR_HOST": self.firestore_host,
             "STORAGE_EMULATOR_HOST": self.storage_emulator_url,
             "CLOUD_TASKS_EMULATOR_HOST": self.tasks_host,
@@ -523,6 +527,15 @@ class LocalStack:
             time.sleep(0.2)
         raise TimeoutError(f"{name} not answering after {timeout:.0f} s")
 
+    def retention(self, timeout: float = 120) -> requests.Response:
+        """What Cloud Scheduler does daily: POST the retention job."""
+        return requests.post(
+            f"{self.site_url}/api/retention",
+            json={},
+            timeout=timeout,
+            headers={"X-CloudScheduler": "true"},
+        )
+
     def sweep(self, timeout: float = 120) -> requests.Response:
         """What Cloud Scheduler does: POST the sweep (also the outbox relay)."""
         return requests.post(
@@ -612,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     stack.start()
     print(stack.describe(), flush=True)
     next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
+    next_retention = time.monotonic() + SWEEP_EVERY_SECONDS
     try:
         # A part that dies is restarted by the stack's supervisor (and reported there); this
         # loop only plays Cloud Scheduler (infra: fn_sweep's schedule).
@@ -628,6 +642,14 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"sweep answered HTTP {answer.status_code}", file=sys.stderr)
                 except requests.RequestException as error:
                     print(f"sweep failed: {type(error).__name__}", file=sys.stderr)
+            if time.monotonic() >= next_retention:
+                next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
+                try:
+                    answer = stack.retention(timeout=600)
+                    if answer.status_code != 200:
+                        print(f"retention answered HTTP {answer.status_code}", file=sys.stderr)
+                except requests.RequestException as error:
+                    print(f"retention failed: {type(error).__name__}", file=sys.stderr)
     finally:
         print("Stopping…", flush=True)
         stack.stop()

@@ -43,6 +43,7 @@ class Permission(enum.StrEnum):
     AUDIT = "audit"
     TEMPLATES = "templates"
     OWN_ACCOUNT = "own_account"
+    PRIVACY = "privacy"  # the data subject's export and erasure (UU 27/2022)
     COMPLAINTS = "complaints"  # see and answer complaints (pengaduan) about the service
 
 
@@ -78,6 +79,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.TEMPLATES,
             Permission.REPORTS,
             Permission.OWN_ACCOUNT,
+            Permission.PRIVACY,
         }
     ),
 }

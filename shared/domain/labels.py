@@ -103,6 +103,12 @@ AUDIT_ACTION_LABELS = {
     "audit_exported": "Jejak audit diunduh",
     "template_saved": "Templat email disimpan",
     "template_reset": "Templat email dikembalikan ke bawaan",
+    "retention_run": "Jadwal retensi berjalan",
+    "ktp_deleted": "Foto KTP dihapus",
+    "request_redacted": "Data pribadi permohonan dihapus",
+    "request_overdue": "Permohonan terbuka melewati batas waktu",
+    "data_subject_exported": "Data pemohon diekspor",
+    "data_subject_erased": "Data pemohon dihapus atas permintaan",
 }
 
 # The details an audit event carries, named for the audit page.
@@ -123,4 +129,15 @@ AUDIT_DETAIL_LABELS = {
     "version": "versi",
     "failures": "gagal berturut-turut",
     "reason": "sebab",
+    # The retention job's counts and actions (shared.service_layer.privacy).
+    "objects": "berkas",
+    "files": "berkas",
+    "messages": "pesan",
+    "looked_at": "diperiksa",
+    "migrated": "dokumen lama diperbarui",
+    "aggregated": "dilipat ke laporan",
+    "ktp_deleted": "KTP dihapus",
+    "ktp_objects_deleted": "berkas KTP dihapus",
+    "redacted": "data pribadi dihapus",
+    "overdue": "terlambat",
 }

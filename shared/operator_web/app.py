@@ -11,6 +11,7 @@ import flask
 import shared.operator_web.complaint_pages as complaint_pages
 from shared.operator_web import (
     account_pages,
+    privacy_pages,
     report_pages,
     request_pages,
     survey_pages,
@@ -40,6 +41,7 @@ ROUTES = [
     *account_pages.routes.routes,
     *request_pages.routes.routes,
     *report_pages.routes.routes,
+    *privacy_pages.routes.routes,
     *complaint_pages.routes.routes,
     *survey_pages.routes.routes,
     *template_pages.routes.routes,

@@ -39,6 +39,7 @@ logger = get_logger("privacy")
 
 # The actor of what the schedule does by itself, in the audit trail.
 SCHEDULE_ACTOR = "jadwal-retensi"
+BY_SCHEDULE, BY_REQUEST = "jadwal_retensi", "permintaan_pemohon"
 # Audit detail keys that can name a prisoner (the registration number of a decision).
 PERSONAL_AUDIT_DETAILS = ("candidate",)
 KTP_PREFIX = "ktp/{request_id}/"
@@ -100,12 +101,12 @@ def run_retention(deps: Dependencies, policy: RetentionPolicy, limit: int = 5000
         if todo.fold:
             counts["aggregated"] += _fold(deps, request)
         if todo.delete_ktp:
-            deleted = _delete_ktp(deps, request.request_id, SCHEDULE_ACTOR, "schedule")
+            deleted = _delete_ktp(deps, request.request_id, SCHEDULE_ACTOR, BY_SCHEDULE)
             if deleted is not None:
                 counts["ktp"] += 1
                 counts["objects"] += deleted
         if todo.redact:
-            counts["redacted"] += _redact(deps, request.request_id, SCHEDULE_ACTOR, "schedule")
+            counts["redacted"] += _redact(deps, request.request_id, SCHEDULE_ACTOR, BY_SCHEDULE)
         if todo.flag_overdue:
             counts["overdue"] += _flag_overdue(deps, request.request_id)
     run = RetentionRun(
@@ -332,8 +333,8 @@ def erase_request(deps: Dependencies, request: RemissionRequest, actor: str) -> 
         raise NotErasable(request.status.value)
     if request.privacy.folded_at is None:
         _fold(deps, request)
-    _delete_ktp(deps, request.request_id, actor, "data_subject")
-    _redact(deps, request.request_id, actor, "data_subject")
+    _delete_ktp(deps, request.request_id, actor, BY_REQUEST)
+    _redact(deps, request.request_id, actor, BY_REQUEST)
     deps.audit.append(
         AuditEvent(deps.clock.now(), actor, "data_subject_erased", request.request_id, {})
     )

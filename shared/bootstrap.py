@@ -94,6 +94,7 @@ def bootstrap(
     makers = {
         "files": lambda: _file_store(settings),
         "tasks": lambda: _task_queue(settings),
+        "ktp_limits": lambda: _ktp_limits(settings),
         "malware_scanner": lambda: _malware_scanner(settings),
         "sdp": lambda: sdp if sdp is not None else _lazy_sdp_directory(settings),
         "sdp_lookup_queue": lambda: settings.sdp_lookup_queue,
@@ -145,6 +146,12 @@ def bootstrap(
     )
     container._refused = refused
     return container
+
+
+def _ktp_limits(settings: Settings):
+    from shared.ktp_inspection import KtpLimits
+
+    return KtpLimits.of(settings.ktp_limits)
 
 
 def _file_store(settings: Settings):

@@ -348,7 +348,34 @@ SETTINGS: tuple[Setting, ...] = (
         cloud_required=False,
         default="60",
     ),
+    # The KTP check's bounds (shared.ktp_inspection.KtpLimits): nothing is decoded past them.
+    Setting(
+        "KTP_MAX_PIXELS",
+        "an image (or a PDF page's images) with more pixels by its header is refused unread",
+        cloud_required=False,
+        default="50000000",
+    ),
+    Setting(
+        "KTP_MAX_DECODE_MB",
+        "memory one decoded image or rendered page may take, estimated from its header",
+        cloud_required=False,
+        default="64",
+    ),
+    Setting(
+        "KTP_MAX_SIDE",
+        "long side in pixels of the stored KTP image and of each rendered PDF page (a JPEG is "
+        "decoded at 1/2, 1/4 or 1/8 to fit: a 12 MP photo is stored at 1000 x 750)",
+        cloud_required=False,
+        default="1600",
+    ),
+    Setting(
+        "KTP_PDF_MAX_PAGES",
+        "a PDF KTP with more pages is refused",
+        cloud_required=False,
+        default="5",
+    ),
 )
+KTP_CHECK_SETTINGS = ("KTP_MAX_PIXELS", "KTP_MAX_DECODE_MB", "KTP_MAX_SIDE", "KTP_PDF_MAX_PAGES")
 
 # Dispatch settings handed as they are to shared.bootstrap (read only where used).
 MESSAGING_SETTINGS = (
@@ -410,6 +437,8 @@ _FIRESTORE = ("REMISI_MODE", "GOOGLE_CLOUD_PROJECT")
 # The KTP bucket's file store, made with the account that signs its URLs (only submit, reupload
 # and the operator page sign, and only they may sign as that account).
 _KTP_FILES = ("KTP_BUCKET", "SIGNING_SERVICE_ACCOUNT")
+# The KTP check's bounds: the check itself, and the operator page rendering an older stored PDF.
+_KTP_CHECK = KTP_CHECK_SETTINGS
 _UPLOAD_URLS = ("UPLOAD_URL_MINUTES",)
 # Checking an upload (the event, and the sweep's reconciliation) starts with the scanner.
 _SCANNER = ("MALWARE_SCANNER_URL", "MALWARE_SCAN_TIMEOUT_SECONDS")
@@ -451,7 +480,13 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     + _UPLOAD_URLS
     + _PROMISE
     + ("TURNSTILE_SECRET_KEY", "TURNSTILE_VERIFY_URL", "TURNSTILE_HOSTNAMES"),
-    "ktp_uploaded": _FIRESTORE + _KTP_FILES + _TASKS + _LOOKUP_QUEUE + _DISPATCH_QUEUE + _SCANNER,
+    "ktp_uploaded": _FIRESTORE
+    + _KTP_FILES
+    + _TASKS
+    + _LOOKUP_QUEUE
+    + _DISPATCH_QUEUE
+    + _SCANNER
+    + _KTP_CHECK,
     # Checks that the caller is the lookup queue's task; owes nothing. Its claim's lease (twin
     # deliveries step aside) is the outbox's wait.
     "sdp_lookup": _FIRESTORE
@@ -469,9 +504,11 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     + _LOOKUP_QUEUE
     + _DISPATCH_QUEUE
     + _SCANNER
+    + _KTP_CHECK
     + ("SWEEP_URL", "SCHEDULER_SERVICE_ACCOUNT"),
     "operator": _FIRESTORE
     + _KTP_FILES
+    + _KTP_CHECK
     + _SETTLING
     + ("OFFICE_NAME", "SLA_WORKING_HOURS", "OFFICE_CLOSURES", "OPERATOR_SESSION_KEY")
     + ("COMPLAINT_ANSWER_WORKING_DAYS",),
@@ -541,6 +578,7 @@ _FIELDS = {
     "ktp_max_days": "KTP_MAX_DAYS",
     "personal_data_days_after_close": "PERSONAL_DATA_DAYS_AFTER_CLOSE",
     "open_request_alert_days": "OPEN_REQUEST_ALERT_DAYS",
+    "ktp_limits": "KTP_MAX_PIXELS",
     "survey_token_key": "SURVEY_TOKEN_KEY",
     "survey_valid_for": "SURVEY_VALID_DAYS",
     "survey_invite_delay": "SURVEY_INVITE_DELAY_MINUTES",
@@ -583,6 +621,8 @@ class Settings:
     local_signing_key_file: str | None = None
     # The SDP_* values, handed as they are to shared.sdp_directory.factory.
     sdp: tuple[tuple[str, str], ...] = ()
+    # The KTP_CHECK_SETTINGS values, handed as they are to shared.ktp_inspection.KtpLimits.
+    ktp_limits: tuple[tuple[str, str], ...] = ()
     office_name: str = ""
     office_hours: str = "1-5 08:00-16:00 +07:00"
     office_closures: str = ""
@@ -697,6 +737,10 @@ class Settings:
             ("KTP_MAX_DAYS", 1, 3650),
             ("PERSONAL_DATA_DAYS_AFTER_CLOSE", 0, 3650),
             ("OPEN_REQUEST_ALERT_DAYS", 1, 3650),
+            ("KTP_MAX_PIXELS", 1_000_000, 200_000_000),
+            ("KTP_MAX_DECODE_MB", 16, 1024),
+            ("KTP_MAX_SIDE", 800, 8000),
+            ("KTP_PDF_MAX_PAGES", 1, 50),
             ("SURVEY_VALID_DAYS", 1, 90),
             ("SURVEY_INVITE_DELAY_MINUTES", 0, 10080),
             ("ANSWER_PROMISE_WORKING_MINUTES", 1, 5 * 8 * 60),
@@ -726,7 +770,7 @@ class Settings:
         fields = {
             field: read.get(name, str)(values[name])
             for field, name in _FIELDS.items()
-            if name in values and field != "sdp"
+            if name in values and field not in ("sdp", "ktp_limits")
         }
         return cls(
             mode=mode,
@@ -738,6 +782,7 @@ class Settings:
             storage_public_url=values["STORAGE_PUBLIC_URL"] or None,
             local_signing_key_file=values["LOCAL_SIGNING_KEY_FILE"] or None,
             sdp=tuple((n, values[n]) for n in SDP_DIRECTORY_SETTINGS if values.get(n)),
+            ktp_limits=tuple((n, values[n]) for n in KTP_CHECK_SETTINGS if n in values),
             operator_cookie_secure=values["OPERATOR_COOKIE_INSECURE"] != "1",
             messaging_values=tuple((n, values[n]) for n in MESSAGING_SETTINGS if values.get(n)),
             **fields,

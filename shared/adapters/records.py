@@ -83,6 +83,7 @@ def to_document(request: RemissionRequest) -> dict:
             "attempt": ktp.attempt,
             "verified_object_name": ktp.verified_object_name,
             "verified_size": ktp.verified_size,
+            "verified_pages": list(ktp.verified_pages),
             "rejection_code": ktp.rejection_code,
         },
         "history": [
@@ -150,6 +151,7 @@ def from_document(doc: dict) -> RemissionRequest:
             attempt=ktp["attempt"],
             verified_object_name=ktp.get("verified_object_name"),
             verified_size=ktp.get("verified_size"),
+            verified_pages=tuple(ktp.get("verified_pages") or ()),
             rejection_code=ktp.get("rejection_code"),
         ),
         created_at=_utc(doc["created_at"]),

@@ -119,9 +119,19 @@ class KtpFile:
     declared_size: int
     attempt: int = 1
     # The checked copy, under a name no upload URL grants, so a late PUT cannot replace it.
+    # Always an image (a PDF is kept as one image per page); its first page, for a PDF.
     verified_object_name: str | None = None
-    verified_size: int | None = None
+    verified_size: int | None = None  # of every page together
     rejection_code: str | None = None
+    # Every page's image, in order, when there is more than one (older documents: none).
+    verified_pages: tuple[str, ...] = ()
+
+    @property
+    def verified_object_names(self) -> tuple[str, ...]:
+        """Every stored image of the checked copy, first page first."""
+        if self.verified_pages:
+            return self.verified_pages
+        return (self.verified_object_name,) if self.verified_object_name else ()
 
 
 @dataclass(frozen=True)
@@ -222,11 +232,14 @@ class RemissionRequest:
     def expects_object(self, object_name: str) -> bool:
         return self.ktp.object_name == object_name
 
-    def accept_upload(self, verified_object_name: str, size: int, at: datetime) -> None:
+    def accept_upload(
+        self, verified_object_name: str, size: int, at: datetime, pages: tuple[str, ...] = ()
+    ) -> None:
         self._move_to(Status.RECEIVED, at)
         self.ktp.verified_object_name = verified_object_name
         self.ktp.verified_size = size
         self.ktp.rejection_code = None
+        self.ktp.verified_pages = pages if len(pages) > 1 else ()
 
     def reject_upload(self, reason_code: str, at: datetime) -> None:
         self._move_to(Status.UPLOAD_REJECTED, at, note=reason_code)

@@ -100,6 +100,9 @@ def _detail(
         ktp_url=f"{BASE}/requests/{request.request_id}/ktp"
         if request.ktp.verified_object_name
         else None,
+        # One image per page (a PDF was rendered at the check); an older stored PDF shows its
+        # first page only.
+        ktp_pages=len(request.ktp.verified_object_names),
         can_decide=allowed(role, Permission.DECIDE),
         can_ask_ktp=allowed(role, Permission.ASK_CLEARER_KTP),
         awaiting=request.status is Status.AWAITING_OPERATOR,
@@ -110,21 +113,29 @@ def _detail(
     )
 
 
+# What a KTP page's answer may do when opened on its own: nothing (no script, no plugin, no
+# load, no frame). It is always an image the check wrote, never what was uploaded.
+KTP_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
+
 @routes.get("/requests/<request_id>/ktp", Permission.VIEW_KTP, "/requests/{id}/ktp")
 def ktp(ctx: Context) -> flask.Response:
+    """`?page=n`: the n-th page's image (1 without)."""
+    page_text = ctx.request.args.get("page", "1")
+    page = int(page_text) if page_text.isdigit() and len(page_text) < 3 else 0
     try:
-        image = review.ktp_view(ctx.deps, ctx.operator, ctx.params["request_id"])
+        image = review.ktp_view(ctx.deps, ctx.operator, ctx.params["request_id"], page)
     except review.NotVisible:
         return not_found(ctx)
     response = flask.Response(image.data, mimetype=None)
     response.headers["Content-Type"] = image.content_type.value
     extension = KTP_EXTENSIONS[image.content_type]
+    suffix = "" if page == 1 else f"-{page}"
     response.headers["Content-Disposition"] = (
-        f'inline; filename="ktp-{image.tracking_code}.{extension}"'
+        f'inline; filename="ktp-{image.tracking_code}{suffix}.{extension}"'
     )
-    # The request's page shows a PDF in a frame; every other answer refuses framing.
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response  # secured() adds Cache-Control: no-store, as on every answer
+    response.headers["Content-Security-Policy"] = KTP_CSP
+    return response  # secured() adds no-store, nosniff and DENY framing, as on every answer
 
 
 @routes.get("/requests/<request_id>/compose", Permission.DECIDE, "/requests/{id}/compose")

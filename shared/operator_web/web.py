@@ -130,10 +130,12 @@ def secured(response: flask.Response, config: WebConfig) -> flask.Response:
     # Only the KTP itself may be framed, and only by this site (a PDF on the request's page).
     framable = response.headers.get("X-Frame-Options") == "SAMEORIGIN"
     ancestors = "'self'" if framable else "'none'"
-    response.headers["Content-Security-Policy"] = (
+    # An answer with its own, stricter policy keeps it (the KTP image: sandbox, nothing loads).
+    response.headers.setdefault(
+        "Content-Security-Policy",
         "default-src 'none'; script-src 'self'; style-src 'self'; "
         f"img-src 'self' {storage}; frame-src 'self' {storage}; form-action 'self'; "
-        f"base-uri 'none'; frame-ancestors {ancestors}"
+        f"base-uri 'none'; frame-ancestors {ancestors}",
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "SAMEORIGIN" if framable else "DENY"

@@ -20,6 +20,7 @@ from shared.domain.skm import SurveyAnswer, SurveyInvitation
 from shared.domain.sla import OfficeHours
 
 if TYPE_CHECKING:
+    from shared.ktp_inspection import KtpLimits
     from shared.service_layer.message_template_admin import CachedTemplates, TemplateStore
     from shared.service_layer.privacy import PrivacyStore
 
@@ -447,6 +448,8 @@ class Dependencies:
     relay_after: timedelta = timedelta(seconds=60)
     # Who works on an upload or a message send now (duplicate deliveries step aside).
     claims: Claims | None = None
+    # The KTP check's bounds (KTP_* settings); None: their defaults.
+    ktp_limits: KtpLimits | None = None
     # Every upload is scanned before it is parsed (ktp_uploaded and the sweep's reconciliation,
     # whose rows of FUNCTION_SETTINGS require the scanner's URL in the cloud).
     malware_scanner: MalwareScanner | None = None

@@ -117,17 +117,31 @@ class KtpImage:
     tracking_code: str
 
 
-def ktp_view(deps: Dependencies, operator: Operator, request_id: str) -> KtpImage:
-    """The verified KTP's bytes, for the operator page to serve itself: an ID card must not
-    stay in a shared PC's browser cache, and only the page's own answer can say no-store (a
-    signed storage URL cannot). Only this, the real view, is audited."""
+def ktp_view(deps: Dependencies, operator: Operator, request_id: str, page: int = 1) -> KtpImage:
+    """One page of the verified KTP (an image: a PDF's pages were rendered at the check), for
+    the operator page to serve itself: an ID card must not stay in a shared PC's browser
+    cache, and only the page's own answer can say no-store (a signed storage URL cannot).
+    Only this, the real view, is audited."""
+    from shared.ktp_inspection import stored_image
+
     request = get_request(deps, request_id)
-    name = request.ktp.verified_object_name
+    names = request.ktp.verified_object_names
+    # An older document's single stored PDF: its pages are rendered from that one object.
+    legacy_pdf = len(names) == 1 and names[0].endswith(".pdf")
+    name = names[0] if legacy_pdf else (names[page - 1] if 0 < page <= len(names) else None)
     stored = deps.files.read(name, KTP_MAX_BYTES) if name else None
-    if stored is None:
+    image = stored_image(name, stored.data, deps.ktp_limits, page) if stored else None
+    if image is None:
         raise NotVisible
-    audit(deps, operator.username, "ktp_viewed", target=request_id, attempt=request.ktp.attempt)
-    return KtpImage(stored.data, request.ktp.content_type, request.tracking_code)
+    audit(
+        deps,
+        operator.username,
+        "ktp_viewed",
+        target=request_id,
+        attempt=request.ktp.attempt,
+        page=page,
+    )
+    return KtpImage(image.data, image.content_type, request.tracking_code)
 
 
 def composed_answer(deps: Dependencies, request: RemissionRequest, registration: str):

@@ -133,8 +133,10 @@ def upload_object_name(request_id: str, attempt: int, extension: str) -> str:
     return f"ktp/{request_id}/upload-{attempt}.{extension}"
 
 
-def verified_object_name(request_id: str, attempt: int, extension: str) -> str:
-    return f"ktp/{request_id}/verified-{attempt}.{extension}"
+def verified_object_name(request_id: str, attempt: int, extension: str, page: int = 1) -> str:
+    # A PDF's later pages sit beside its first: ...verified-1.jpg, verified-1-p2.jpg, ...
+    suffix = "" if page == 1 else f"-p{page}"
+    return f"ktp/{request_id}/verified-{attempt}{suffix}.{extension}"
 
 
 def _fingerprint(form: SubmissionForm) -> str:
@@ -196,7 +198,7 @@ def _verify_upload(request: RemissionRequest, obj: UploadedObject, deps: Depende
         return "ignored_missing_object"
 
     inspection = _malware_found(stored.data, request_id, deps) or inspect_ktp(
-        stored.data, request.ktp.content_type.value
+        stored.data, request.ktp.content_type.value, deps.ktp_limits
     )
     if not inspection.accepted:
 
@@ -222,19 +224,23 @@ def _verify_upload(request: RemissionRequest, obj: UploadedObject, deps: Depende
         )
         return "rejected"
 
-    data = inspection.sanitized if inspection.sanitized is not None else stored.data
-    ext = request.ktp.content_type.extension
-    verified_name = verified_object_name(request_id, request.ktp.attempt, ext)
-    deps.files.write(
-        verified_name, data, request.ktp.content_type.value, {"remisi-request-id": request_id}
+    # Only the check's images are kept, never the upload's bytes (a PDF: one image per page).
+    pages = tuple(
+        verified_object_name(request_id, request.ktp.attempt, image.content_type.extension, n)
+        for n, image in enumerate(inspection.pages, start=1)
     )
+    for name, image in zip(pages, inspection.pages, strict=True):
+        deps.files.write(
+            name, image.data, image.content_type.value, {"remisi-request-id": request_id}
+        )
+    verified_name, size = pages[0], inspection.size
 
     def accept(tx: Transaction) -> bool:
         now = deps.clock.now()
         current = tx.request(request_id)
         if current is None or not _awaits(current, obj.name):
             return False
-        current.accept_upload(verified_name, len(data), now)
+        current.accept_upload(verified_name, size, now, pages)
         task_name = lookup_task_name(request_id, current.ktp.attempt)
         current.lookup_queued(task_name, now)
         tx.save_request(current)
@@ -247,7 +253,7 @@ def _verify_upload(request: RemissionRequest, obj: UploadedObject, deps: Depende
     deps.files.delete(obj.name)
     if not accepted:
         return "duplicate"
-    log(logger, logging.INFO, "upload accepted", request_id=request_id, size=len(data))
+    log(logger, logging.INFO, "upload accepted", request_id=request_id, size=size)
     return "received"
 
 

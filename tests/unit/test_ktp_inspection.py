@@ -20,7 +20,8 @@ def test_a_photo_is_accepted_and_its_gps_position_removed():
 def test_png_and_pdf_are_accepted():
     assert inspect_ktp(png_bytes(), "image/png").accepted
     result = inspect_ktp(pdf_bytes(), "application/pdf")
-    assert result.accepted and result.sanitized is None
+    # A PDF is kept as an image of each page, never as the PDF (tests/unit/test_ktp_pdf.py).
+    assert result.accepted and [p.content_type.value for p in result.pages] == ["image/jpeg"]
 
 
 def test_the_bytes_decide_not_the_declared_type():

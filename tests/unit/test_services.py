@@ -138,12 +138,13 @@ def test_a_bad_file_is_rejected_with_a_reason_and_deleted(deps, declared, data, 
     assert lookup_tasks(deps) == []
 
 
-def test_a_pdf_is_kept_as_uploaded(deps):
+def test_a_pdf_is_kept_as_an_image_of_its_page_never_as_uploaded(deps):
     request = submit(deps, ktp_content_type="application/pdf").request
     data = pdf_bytes()
     assert put_and_notify(deps, request, data, "application/pdf") == "received"
     stored = deps.requests.get(request.request_id)
-    assert deps.files.objects[stored.ktp.verified_object_name][0] == data
+    kept = deps.files.objects[stored.ktp.verified_object_name][0]
+    assert kept.startswith(b"\xff\xd8") and b"%PDF" not in kept  # tests/unit/test_ktp_pdf.py
 
 
 @pytest.mark.parametrize(

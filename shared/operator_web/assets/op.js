@@ -35,15 +35,21 @@
     }, every);
   }
   // The KTP is fetched only when the operator asks for it: that fetch is the audited view.
+  // Always images (a PDF's pages were rendered when it was checked), never a frame.
   function showKtp() {
     var link = document.getElementById("show-ktp");
     if (!link) return;
-    var pdf = link.parentNode.getAttribute("data-kind") === "pdf";
-    var view = document.createElement(pdf ? "iframe" : "img");
-    view.className = "ktp";
-    view.src = link.getAttribute("href");
-    if (pdf) view.title = "KTP pemohon (PDF)"; else view.alt = "KTP pemohon";
-    link.parentNode.replaceChild(view, link);
+    var box = link.parentNode;
+    var pages = Math.max(1, parseInt(box.getAttribute("data-pages"), 10) || 1);
+    var href = link.getAttribute("href");
+    box.removeChild(link);
+    for (var page = 1; page <= pages; page++) {
+      var view = document.createElement("img");
+      view.className = "ktp";
+      view.src = page === 1 ? href : href + "?page=" + page;
+      view.alt = pages === 1 ? "KTP pemohon" : "KTP pemohon, halaman " + page + " dari " + pages;
+      box.appendChild(view);
+    }
   }
   document.addEventListener("click", function (event) {
     if (event.target.closest("#show-ktp")) {

@@ -128,3 +128,9 @@ chaos: setup
 ## 1,000 submissions with uploads from 50 requesters: p50/p95/p99 against the echo baseline.
 load: setup
 	$(PY) -m localdev.load
+
+## The KTP check per kind of file (phone photo, PNG, PDF, each hostile kind), each in a fresh
+## process: time and peak memory; last line: max_accepted_peak_mb=… phone_jpeg_ms=…
+.PHONY: bench-ktp
+bench-ktp: setup
+	$(PY) -m localdev.bench_ktp

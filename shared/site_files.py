@@ -39,7 +39,7 @@ import re
 import shutil
 from pathlib import Path
 
-from shared import security_headers
+from shared import security_headers, service_standard
 from shared.domain import form
 from shared.domain.tracking import ALPHABET
 from shared.office import Office
@@ -55,6 +55,8 @@ PAGES = (
     "privasi.html",
     "survei.html",
     "hasil-survei.html",
+    "pengaduan.html",
+    "standar-pelayanan.html",  # written by shared.service_standard from the configuration
 )
 
 _STYLE = re.compile(r'<link rel="stylesheet" href="app.css">|<style id="app-css">.*?</style>', re.S)
@@ -174,7 +176,10 @@ def build(
     (out / OFFICE_FILE.name).write_text(render(office.as_dict()), encoding="utf-8")
     css = STYLESHEET.read_text(encoding="utf-8")
     for name in PAGES:
-        source = (SITE / name).read_text(encoding="utf-8")
+        if name == service_standard.PAGE:
+            source = service_standard.page(office)
+        else:
+            source = (SITE / name).read_text(encoding="utf-8")
         page = generate_page(source, css, rules_json, environment, bool(turnstile_site_key))
         (out / name).write_text(page, encoding="utf-8")
 

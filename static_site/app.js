@@ -59,7 +59,22 @@
     pv_r2: 'To correct wrong or incomplete data.', pv_r3: 'To ask for deletion and to withdraw consent; an unanswered request can then not be processed.',
     pv_r4: 'To object and to complain.', pv_r5: 'To be told within 3 × 24 hours if the protection of your personal data fails.',
     pv_contact: 'Contact', pv_contact_text: 'To use your rights, give your tracking code and contact:',
-    pv_email: 'Email:', pv_phone: 'Phone:'
+    pv_email: 'Email:', pv_phone: 'Phone:',
+    // complaints (pengaduan.html) and the footer of every page
+    ft_complain: 'A complaint about this service?', ft_form: 'File a complaint', ft_standard: 'Service standard',
+    cp_title: 'Complaints about the service',
+    cp_intro: 'Tell us about a problem, a suggestion or feedback on the remission information service. The answer comes by the WhatsApp number and/or email you give, within the time set in the service standard.',
+    cp_lapor: 'You can also complain through the national complaint channel', cp_done: 'Complaint received',
+    cp_number: 'Your complaint number:', cp_name: 'Your name',
+    cp_contact_hint: 'Give a WhatsApp number or an email, or both: the answer is sent there.',
+    cp_category: 'What is your complaint about?', cat_lambat: 'Slow or no answer',
+    cat_jawaban_tidak_sesuai: 'Wrong or incomplete answer', cat_perilaku_petugas: 'Conduct of an officer',
+    cat_pungutan_biaya: 'Asked to pay / illegal levy', cat_data_pribadi: 'Personal data',
+    cat_kendala_situs: 'Problem with the site or form', cat_lainnya: 'Other', cp_text: 'Your complaint',
+    cp_text_hint: 'Tell what happened (20–2000 characters). Do not write your KTP number.',
+    cp_code: 'Tracking code of your request',
+    cp_code_hint: 'If the complaint is about your request. The code is checked with the WhatsApp number or email above.',
+    cp_send: 'Send complaint'
   };
   var UI = {
     id: {

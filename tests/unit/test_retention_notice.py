@@ -1,0 +1,47 @@
+"""The privacy page promises what the retention job and the rights do (issue 11: it promised
+access, correction and erasure while no code did them, and a 90-day deletion of open requests
+that lost reports). Its periods are the settings' defaults: changing one fails here until the
+page says the same."""
+
+from __future__ import annotations
+
+import re
+
+from shared.config import default_of
+from shared.operator_web import privacy_pages
+from shared.service_layer import privacy
+from shared.site_files import SITE
+
+PAGE = (SITE / "privasi.html").read_text()
+KEEP = re.search(r'data-i18n="pv_keep_text">(.*?)</p>', PAGE, re.S)[1]
+ENGLISH = (SITE / "app.js").read_text()
+
+
+def test_the_retention_periods_are_the_settings_defaults():
+    ktp_close, ktp_max = default_of("KTP_DAYS_AFTER_CLOSE"), default_of("KTP_MAX_DAYS")
+    personal, alert = (
+        default_of("PERSONAL_DATA_DAYS_AFTER_CLOSE"),
+        default_of("OPEN_REQUEST_ALERT_DAYS"),
+    )
+    assert f"Foto KTP dihapus {ktp_close} hari setelah permohonan selesai" in KEEP
+    assert f"paling lambat {ktp_max} hari setelah permohonan dibuat" in KEEP
+    assert f"dihapus paling lambat {personal} hari setelah permohonan selesai" in KEEP
+    assert f"bila lewat {alert} hari, petugas diberi tahu" in KEEP
+    assert "tidak pernah dihapus diam-diam" in KEEP
+    for english in (
+        f"deleted {ktp_close} days after the request is finished",
+        f"at most {ktp_max} days after the request was made",
+        f"deleted at most {personal} days after the request is finished",
+        f"after {alert} days the officers are alerted",
+    ):
+        assert english in ENGLISH, english
+
+
+def test_the_rights_it_promises_have_code():
+    assert "mengekspor seluruh data permohonan Anda beserta foto KTP" in PAGE
+    assert callable(privacy.export_request) and callable(privacy.erase_request)
+    assert "setelah permohonan selesai, foto KTP dan data pribadinya dihapus" in PAGE
+    paths = {route.example for route in privacy_pages.routes.routes}
+    assert {"/admin/privacy/export", "/admin/privacy/erase"} <= paths
+    # No promise of a deletion the code does not do, nor of an edit form it does not have.
+    assert "90 hari setelah permohonan dibuat" not in KEEP.split("Data pribadi")[1]

@@ -417,10 +417,13 @@ def _reconcile_uploads(deps: Dependencies, now) -> int:
         try:
             outcome = handle_ktp_uploaded(obj, deps)
         except ScannerUnavailable:
-            # No verdict now: this upload waits for a later round, the rest of the sweep goes on.
             outcome = "scanner_unavailable"
         handled += 1
         log(logger, logging.WARNING, "upload reconciled", object_name=obj.name, outcome=outcome)
+        if outcome == "scanner_unavailable":
+            # No verdict now: the uploads wait for a later round, the rest of the sweep goes
+            # on. One try per round: a scanner that hangs must not eat the sweep's time.
+            break
     return handled
 
 

@@ -147,8 +147,6 @@ def admin_change(deps: Dependencies, actor: Operator, username: str, action: str
             operator.revoke_sessions(now)
         elif action == "unlock":
             operator.unlock()
-            # Every delay on the name, from every client (each counter carries the name's tag).
-            deps.operators.clear_failures(tag=_failure_key(deps, "tag", username))
         elif action.startswith("role:"):
             operator.role = Role(action.removeprefix("role:"))
             operator.revoke_sessions(now)
@@ -156,6 +154,10 @@ def admin_change(deps: Dependencies, actor: Operator, username: str, action: str
             raise AccountInvalid("Tindakan tidak dikenal.")
 
     deps.operators.update(username, change)
+    if action == "unlock":
+        # Every delay on the name, from every client (each counter carries the name's tag);
+        # after the account's transaction, which may run more than once.
+        deps.operators.clear_failures(tag=_failure_key(deps, "tag", username))
     audit(deps, actor.username, f"account_{action.split(':')[0]}", target=f"operator:{username}")
 
 

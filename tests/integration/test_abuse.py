@@ -149,3 +149,30 @@ def test_a_filled_honeypot_is_refused_and_creates_nothing(local_stack):
     payload["website"] = ""
     human = requests.post(f"{local_stack.site_url}/api/submit", json=payload, timeout=10)
     assert human.status_code == 201, human.text
+
+
+# --- the counters on the emulator -----------------------------------------------------------------
+
+
+def test_failure_counters_count_blindly_restart_and_clear_by_tag(firestore_client):
+    from datetime import UTC, datetime, timedelta
+
+    from shared.adapters.firestore_operators import SIGN_IN_FAILURES
+    from shared.adapters.firestore_rate_limiter import FirestoreRateLimiter
+
+    # This process's first call opens its channel to the emulator (seconds on a busy machine,
+    # more than the adapter's 5 s timeout); the functions' clients are warm already.
+    firestore_client.collection(SIGN_IN_FAILURES).document("warm-up").get(timeout=60)
+    counters = FirestoreRateLimiter(firestore_client, SIGN_IN_FAILURES)
+    now = datetime.now(UTC).replace(microsecond=0)
+    a, b, c = (f"test-{uuid.uuid4().hex}" for _ in range(3))
+    for _ in range(3):
+        counters.count([a, b], now, now + timedelta(days=1), tags={a: "tag-x"})
+    counters.count([c], now, now + timedelta(days=1), tags={c: "tag-x"})
+    assert counters.failures([a, b, c, "never"]) == {a: (3, now), b: (3, now), c: (1, now)}
+    counters.count([a], now, now + timedelta(days=1), restart=[a])
+    assert counters.failures([a])[a][0] == 1
+    assert counters.clear_tagged("tag-x") == 2
+    assert counters.failures([a, b, c]) == {b: (3, now)}
+    counters.clear([b])
+    assert counters.failures([b]) == {}

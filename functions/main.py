@@ -133,6 +133,17 @@ def sweep(http_request: flask.Request, body: bytes) -> flask.Response:
 
 
 @functions_framework.http
+@endpoint()
+def privacy_request(http_request: flask.Request, body: bytes) -> flask.Response:
+    """The status page's request about one's personal data: into the admins' queue."""
+    from shared.entrypoints import privacy
+
+    return privacy.asked(
+        parse_json(body), responses.client_address(http_request), dependencies(), rate_limiter()
+    )
+
+
+@functions_framework.http
 @endpoint(verifier=lambda: bootstrap.caller_verifier(SETTINGS, "retention"), deadline=None)
 def retention(http_request: flask.Request, body: bytes) -> flask.Response:
     """Cloud Scheduler, daily: fold closed requests into the report aggregates, delete KTP

@@ -43,6 +43,7 @@ FUNCTIONS = {
     "sdp_lookup": "http",
     "sweep": "http",
     "retention": "http",
+    "privacy_request": "http",
     "status": "http",
     "reupload": "http",
     "complaint": "http",

@@ -538,6 +538,8 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
         "WHATSAPP_WEBHOOK_MAX_AGE_SECONDS",
         "WHATSAPP_WEBHOOK_MAX_AHEAD_SECONDS",
     ),
+    # A requester's request about their data (the status page's check; owes a confirmation).
+    "privacy_request": _FIRESTORE + _TASKS + _DISPATCH_QUEUE,
     # Daily: folds closed requests into the report figures, deletes KTP images, redacts
     # personal fields; accepts only the scheduler. Working hours: the SLA figures it keeps.
     "retention": _FIRESTORE

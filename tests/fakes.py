@@ -76,6 +76,7 @@ class InMemoryStore:
         self.complaints = InMemoryComplaints()
         self.survey_invitations: dict[str, dict] = {}
         self.survey_answers: dict[str, dict] = {}
+        self.privacy_requests: dict[str, dict] = {}
         self.fail_next_commit = False
         self._lock = threading.RLock()
 
@@ -168,6 +169,19 @@ class _InMemoryTransaction:
         self.writes.append(
             lambda: self.store.complaints.documents.update({complaint.complaint_id: document})
         )
+
+    def privacy_request(self, privacy_request_id):
+        from shared.domain.privacy_requests import from_document
+
+        document = self.store.privacy_requests.get(privacy_request_id)
+        return from_document(document) if document else None
+
+    def save_privacy_request(self, item):
+        from shared.domain.privacy_requests import to_document
+
+        document = to_document(item)
+        key = item.privacy_request_id
+        self.writes.append(lambda: self.store.privacy_requests.update({key: document}))
 
     def audit(self, event):
         self.writes.append(lambda: self.store.audit.append(event))

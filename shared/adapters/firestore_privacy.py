@@ -14,10 +14,11 @@ from shared.adapters.firestore_operators import AUDIT
 from shared.adapters.firestore_repository import TRACKING_CODES
 from shared.adapters.firestore_transactions import READ_TIMEOUT
 from shared.adapters.records import REQUESTS, SCHEMA_VERSION, from_document
-from shared.domain import aggregates
+from shared.domain import aggregates, privacy_requests
 from shared.domain.aggregates import Contribution
 
 CONTRIBUTIONS = "report_contributions"
+PRIVACY_REQUESTS = "privacy_requests"
 RUNS = "retention_runs"
 # The field the old TTL policy deleted documents by.
 LEGACY_TTL_FIELD = "purge_after"
@@ -97,3 +98,17 @@ class FirestorePrivacy:
             .limit(limit)
         )
         return [s.to_dict() for s in query.stream(timeout=READ_TIMEOUT)]
+
+    def privacy_requests(self, limit: int):
+        query = (
+            self._db.collection(PRIVACY_REQUESTS)
+            .order_by("created_at", direction=firestore.Query.DESCENDING)
+            .limit(limit)
+        )
+        return [privacy_requests.from_document(s.to_dict()) for s in query.stream(timeout=60)]
+
+    def privacy_requests_for(self, request_id: str):
+        query = self._db.collection(PRIVACY_REQUESTS).where(
+            filter=firestore.FieldFilter("request_id", "==", request_id)
+        )
+        return [privacy_requests.from_document(s.to_dict()) for s in query.stream(timeout=60)]

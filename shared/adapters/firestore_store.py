@@ -97,6 +97,19 @@ class FirestoreTransaction:
     def save_complaint(self, complaint: Complaint) -> None:
         self._write(COMPLAINTS, complaint.complaint_id, complaint_to_document(complaint))
 
+    def privacy_request(self, privacy_request_id: str):
+        from shared.adapters.firestore_privacy import PRIVACY_REQUESTS
+        from shared.domain.privacy_requests import from_document as privacy_from_document
+
+        document = self._read(PRIVACY_REQUESTS, privacy_request_id)
+        return privacy_from_document(document) if document else None
+
+    def save_privacy_request(self, item) -> None:
+        from shared.adapters.firestore_privacy import PRIVACY_REQUESTS
+        from shared.domain.privacy_requests import to_document as privacy_to_document
+
+        self._write(PRIVACY_REQUESTS, item.privacy_request_id, privacy_to_document(item))
+
     def audit(self, event: AuditEvent) -> None:
         self._write(AUDIT, event.event_id or new_event_id(event.at), audit_document(event))
 

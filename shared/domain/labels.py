@@ -109,6 +109,8 @@ AUDIT_ACTION_LABELS = {
     "request_overdue": "Permohonan terbuka melewati batas waktu",
     "data_subject_exported": "Data pemohon diekspor",
     "data_subject_erased": "Data pemohon dihapus atas permintaan",
+    "privacy_request_received": "Permintaan data pribadi dari pemohon diterima",
+    "privacy_request_closed": "Permintaan data pribadi ditindaklanjuti",
 }
 
 # The details an audit event carries, named for the audit page.
@@ -140,4 +142,5 @@ AUDIT_DETAIL_LABELS = {
     "ktp_objects_deleted": "berkas KTP dihapus",
     "redacted": "data pribadi dihapus",
     "overdue": "terlambat",
+    "state": "hasil",
 }

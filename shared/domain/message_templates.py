@@ -93,6 +93,23 @@ EMAIL_TEMPLATES: dict[tuple[MessageKind, str], dict[str, str]] = {
         "terkirim lewat WhatsApp maupun email ({{ reasons }}).\n"
         "Buka halaman operator dan hubungi pemohon secara manual.",
     },
+    # A request about one's personal data (shared.service_layer.privacy): received.
+    (MessageKind.PRIVACY_RECEIPT, "id"): {
+        "subject": "Permintaan data pribadi diterima ({{ tracking_code }})",
+        "text": "Yth. Bapak/Ibu {{ requester_name }},\n\n"
+        "Permintaan Anda tentang data pribadi pada permohonan {{ tracking_code }} telah kami "
+        "terima. Petugas admin akan menindaklanjutinya dan menghubungi Anda melalui email "
+        "atau WhatsApp ini. Bila Anda tidak merasa mengajukannya, balas pesan ini.\n\n"
+        "Hormat kami,\n{{ office_name }}",
+    },
+    (MessageKind.PRIVACY_RECEIPT, "en"): {
+        "subject": "Personal data request received ({{ tracking_code }})",
+        "text": "Dear {{ requester_name }},\n\n"
+        "We have received your request about the personal data of request {{ tracking_code }}. "
+        "An administrator will handle it and contact you by this email or WhatsApp. If you "
+        "did not ask for this, please reply to this message.\n\n"
+        "Kind regards,\n{{ office_name }}",
+    },
     # The survey link (shared.service_layer.survey): no tracking code, no names in the link.
     (MessageKind.SURVEY_INVITE, "id"): {
         "subject": "Survei kepuasan layanan informasi remisi",
@@ -248,6 +265,18 @@ WHATSAPP_TEMPLATES: dict[MessageKind, WhatsAppTemplate] = {
             + "\n\nThis answer was also sent by email if you gave one.",
         },
     ),
+    MessageKind.PRIVACY_RECEIPT: WhatsAppTemplate(
+        "remisi_permintaan_data_pribadi",
+        ("tracking_code",),
+        {
+            "id": "Permintaan data pribadi untuk permohonan {{1}} telah diterima.\n"
+            "Petugas admin akan menindaklanjutinya.\n"
+            "Kabar berikutnya dikirim lewat WhatsApp atau email.",
+            "en": "Your personal data request for request {{1}} was received.\n"
+            "An administrator will handle it.\n"
+            "You will hear from us by WhatsApp or email.",
+        },
+    ),
     MessageKind.SURVEY_INVITE: WhatsAppTemplate(
         "remisi_survei_kepuasan",
         ("survey_url", "valid_until"),
@@ -379,6 +408,7 @@ TEMPLATE_VARIABLES: dict[MessageKind, tuple[str, ...]] = {
     MessageKind.COMPLAINT_RECEIPT: _COMPLAINT_VARIABLES,
     MessageKind.COMPLAINT_ANSWER: (*_COMPLAINT_VARIABLES, "answer_text"),
     MessageKind.SURVEY_INVITE: (*_COMMON_VARIABLES, "survey_url", "valid_until"),
+    MessageKind.PRIVACY_RECEIPT: _COMMON_VARIABLES,
 }
 
 SAMPLE_VALUES = {

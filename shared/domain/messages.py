@@ -22,6 +22,8 @@ class MessageKind(enum.StrEnum):
     # About a complaint (shared.domain.complaints): its id stands where a request's would.
     COMPLAINT_RECEIPT = "complaint_receipt"  # the complaint number, when to expect an answer
     COMPLAINT_ANSWER = "complaint_answer"  # the operator's answer to the complaint
+    # The requester asked about their personal data (shared.domain.privacy_requests).
+    PRIVACY_RECEIPT = "privacy_receipt"
     SURVEY_INVITE = "survey_invite"  # after NOTIFIED: the satisfaction survey link (SKM)
 
 
@@ -87,6 +89,7 @@ KIND_LABELS = {
     MessageKind.ANSWER: "Jawaban",
     MessageKind.OPERATOR_FAILURE: "Pemberitahuan gagal kirim (petugas)",
     MessageKind.COMPLAINT_RECEIPT: "Tanda terima pengaduan",
+    MessageKind.PRIVACY_RECEIPT: "Tanda terima permintaan data pribadi",
     MessageKind.COMPLAINT_ANSWER: "Jawaban pengaduan",
     MessageKind.SURVEY_INVITE: "Undangan survei kepuasan",
 }

@@ -7,6 +7,23 @@ also reads; the messages to requesters are templates in `shared.domain.message_t
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
+    # A request about one's personal data (shared.service_layer.privacy, the status page).
+    "privacy_kind_invalid": {
+        "id": "Pilih jenis permintaan: akses/salinan data, perbaikan data, atau penghapusan data.",
+        "en": "Choose the kind of request: access/copy, correction, or erasure.",
+    },
+    "privacy_note_needed": {
+        "id": "Tuliskan data mana yang salah dan perbaikannya (minimal 5 karakter).",
+        "en": "Say which data is wrong and what it should be (at least 5 characters).",
+    },
+    "privacy_note_too_long": {
+        "id": "Keterangan terlalu panjang (paling banyak 500 karakter).",
+        "en": "The note is too long (at most 500 characters).",
+    },
+    "privacy_note_invalid": {
+        "id": "Keterangan harus berupa teks.",
+        "en": "The note must be text.",
+    },
     # The status and re-upload endpoints (shared.service_layer.public).
     "no_match": {
         "id": "Kode pelacakan dan nomor WhatsApp/email tidak cocok dengan permohonan mana pun. "

@@ -415,8 +415,13 @@ def _record_outcome(task: DispatchTask, deps: Dependencies, outbox_id, change, n
 def settle_in(tx: Transaction, deps: Dependencies, changed: Message, now) -> str | None:
     """After a message reached an outcome, in the same transaction: move the request on once
     both channels are settled, and owe operators a notice when both failed."""
-    # The survey link settles nothing, and its failing is not worth an operator's alert.
-    if changed.kind in (MessageKind.OPERATOR_FAILURE, MessageKind.SURVEY_INVITE):
+    # The survey link and a privacy receipt settle nothing, and their failing is not worth an
+    # operator's alert.
+    if changed.kind in (
+        MessageKind.OPERATOR_FAILURE,
+        MessageKind.SURVEY_INVITE,
+        MessageKind.PRIVACY_RECEIPT,
+    ):
         return None
     pair = [
         changed

@@ -20,6 +20,7 @@ from shared.domain.skm import SurveyAnswer, SurveyInvitation
 from shared.domain.sla import OfficeHours
 
 if TYPE_CHECKING:
+    from shared.domain.privacy_requests import PrivacyRequest
     from shared.ktp_inspection import KtpLimits
     from shared.service_layer.message_template_admin import CachedTemplates, TemplateStore
     from shared.service_layer.privacy import PrivacyStore
@@ -100,6 +101,10 @@ class Transaction(Protocol):
     def complaint(self, complaint_id: str) -> Complaint | None: ...
 
     def save_complaint(self, complaint: Complaint) -> None: ...
+
+    def privacy_request(self, privacy_request_id: str) -> PrivacyRequest | None: ...
+
+    def save_privacy_request(self, item: PrivacyRequest) -> None: ...
 
     def audit(self, event: AuditEvent) -> None:
         """Append an audit event."""

@@ -28,7 +28,15 @@ from typing import Protocol
 
 from shared.domain import aggregates, retention
 from shared.domain.aggregates import Contribution
+from shared.domain.messages import MessageKind
 from shared.domain.model import RemissionRequest
+from shared.domain.privacy_requests import (
+    PrivacyRequest,
+    PrivacyRequestInvalid,
+    PrivacyState,
+    parse,
+    privacy_request_id,
+)
 from shared.domain.retention import RetentionPolicy
 from shared.domain.tracking import normalize_tracking_code
 from shared.logs import get_logger, log
@@ -36,6 +44,8 @@ from shared.service_layer import unit_of_work
 from shared.service_layer.ports import AuditEvent, Dependencies, Transaction
 
 logger = get_logger("privacy")
+
+__all__ = ["PrivacyRequestInvalid", "PrivacyState"]
 
 # The actor of what the schedule does by itself, in the audit trail.
 SCHEDULE_ACTOR = "jadwal-retensi"
@@ -67,6 +77,11 @@ class PrivacyStore(Protocol):
         """Remove `keys` from the details of the request's audit events; how many changed."""
 
     def record_run(self, run: dict) -> None: ...
+
+    def privacy_requests(self, limit: int) -> list[PrivacyRequest]:
+        """Requests about personal data, newest first (the admin's queue)."""
+
+    def privacy_requests_for(self, request_id: str) -> list[PrivacyRequest]: ...
 
     def last_runs(self, limit: int) -> list[dict]: ...
 
@@ -198,6 +213,16 @@ def _redact(deps: Dependencies, request_id: str, actor: str, reason: str) -> int
 
     done = unit_of_work.run(deps, step)
     deps.privacy.redact_audit_details(request_id, PERSONAL_AUDIT_DETAILS)
+    for item in deps.privacy.privacy_requests_for(request_id):
+        if item.note:
+
+            def forget(tx: Transaction, key=item.privacy_request_id) -> None:
+                current = tx.privacy_request(key)
+                if current is not None and current.note:
+                    current.note = None  # the requester's words may name anyone
+                    tx.save_privacy_request(current)
+
+            unit_of_work.run(deps, forget)
     return int(done)
 
 
@@ -338,3 +363,75 @@ def erase_request(deps: Dependencies, request: RemissionRequest, actor: str) -> 
     deps.audit.append(
         AuditEvent(deps.clock.now(), actor, "data_subject_erased", request.request_id, {})
     )
+
+
+# --- the requester's requests about their data (the status page) ------------------------------
+
+# Who asked, in the audit trail: the requester proved the request with its code and contact.
+REQUESTER_ACTOR = "pemohon"
+QUEUE_SHOWN = 200
+
+
+def ask(
+    deps: Dependencies,
+    limiter,
+    client: str,
+    tracking_code: object,
+    contact: object,
+    kind: object,
+    note: object,
+) -> tuple[PrivacyRequest, bool]:
+    """The requester's request about their data, proven as the status page proves a lookup
+    (the same failure budget: wrong pairs count, lookups do not). One commit: the request for
+    the admins' queue, its audit event, the confirmation on both channels and their outbox
+    entries. The same kind on the same day again is the same request (False: not new)."""
+    from shared.service_layer import public
+    from shared.service_layer.dispatch import owe_messages
+
+    parsed, text = parse(kind, note)
+    request = public._find("privacy", tracking_code, contact, client, deps, limiter)
+    now = deps.clock.now()
+    key = privacy_request_id(request.request_id, parsed, now.date())
+
+    def step(tx: Transaction) -> tuple[PrivacyRequest, bool]:
+        existing = tx.privacy_request(key)
+        if existing is not None:
+            return existing, False
+        current = tx.request(request.request_id) or request
+        item = PrivacyRequest(key, current.request_id, current.tracking_code, parsed, text, now)
+        tx.save_privacy_request(item)
+        details = {"kind": parsed.value}
+        tx.audit(
+            AuditEvent(
+                now, REQUESTER_ACTOR, "privacy_request_received", current.request_id, details
+            )
+        )
+        owe_messages(tx, deps, current, MessageKind.PRIVACY_RECEIPT)
+        return item, True
+
+    return unit_of_work.run(deps, step)
+
+
+def privacy_queue(deps: Dependencies) -> list[PrivacyRequest]:
+    """Open ones first, each group newest first."""
+    found = deps.privacy.privacy_requests(QUEUE_SHOWN)
+    return sorted(found, key=lambda r: (not r.is_open, -r.created_at.timestamp()))
+
+
+def close_privacy_request(
+    deps: Dependencies, key: str, actor: str, state: PrivacyState, answer: str | None
+) -> bool:
+    """The admin's answer: done (after an export or erasure, or a correction made) or refused,
+    with a note of what was done; audited without the note."""
+
+    def step(tx: Transaction) -> bool:
+        item = tx.privacy_request(key)
+        now = deps.clock.now()
+        if item is None or not item.close(state, actor, now, answer):
+            return False
+        tx.save_privacy_request(item)
+        details = {"kind": item.kind.value, "state": state.value}
+        tx.audit(AuditEvent(now, actor, "privacy_request_closed", item.request_id, details))
+        return True
+
+    return unit_of_work.run(deps, step)

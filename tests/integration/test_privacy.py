@@ -193,12 +193,36 @@ def test_export_and_erasure_from_the_cli_and_the_page(
         # The command's own main, in this process (a subprocess would only add its start).
         return data_subject.main([*args, "--tracking-code", code], deps=deps)
 
+    admin = accounts["admin"]
     out = local_stack.config.state_dir / f"export-{code}.zip"
     assert cli("export", "--out", str(out)) == 0
     assert "data.json" in zipfile.ZipFile(out).namelist() and out.stat().st_mode & 0o077 == 0
+    # The requester asks from the status page (code + contact): into the admins' queue.
+    email = _document(firestore_client, request_id)["requester"]["email"]
+    url = f"{local_stack.site_url}/api/privacy_request"
+    ask = {"tracking_code": code, "contact": email, "kind": "hapus"}
+    wrong = requests.post(url, json={**ask, "contact": "bukan.saya@example.id"}, timeout=15)
+    assert wrong.status_code == 404, wrong.text
+    asked = requests.post(url, json=ask, timeout=15)
+    assert asked.status_code == 201, asked.text
+    assert requests.post(url, json=ask, timeout=15).status_code == 200  # the same, once
+    page = admin.get(f"{base(local_stack)}/admin/privacy", timeout=10)
+    assert "Penghapusan data" in page.text and code in page.text
+    receipts = wait_for(
+        lambda: [
+            m.to_dict()
+            for m in firestore_client.collection("messages")
+            .where(filter=FieldFilter("request_id", "==", request_id))
+            .stream()
+            if m.to_dict()["kind"] == "privacy_receipt"
+        ],
+        20,
+        0.2,
+    )
+    assert {m["channel"] for m in receipts} == {"email", "whatsapp"}
+
     # Still being answered: refused, nothing removed.
     assert cli("erase", "--yes") == 2
-    admin = accounts["admin"]
     csrf = csrf_of(admin, local_stack, "/admin/privacy")
     refused = admin.post(
         f"{base(local_stack)}/admin/privacy/erase",
@@ -226,3 +250,19 @@ def test_export_and_erasure_from_the_cli_and_the_page(
         .stream()
     }
     assert cli("erase", "--yes") == 0  # again, from the command line: harmless
+    # The admin records what was done; the queue shows it answered.
+    key = next(
+        d.id
+        for d in firestore_client.collection("privacy_requests")
+        .where(filter=FieldFilter("request_id", "==", request_id))
+        .stream()
+    )
+    done = admin.post(
+        f"{base(local_stack)}/admin/privacy/requests/{key}",
+        data={"csrf": csrf, "state": "selesai", "answer": "data dihapus"},
+        allow_redirects=False,
+        timeout=20,
+    )
+    assert done.status_code == 303, done.text
+    stored = firestore_client.collection("privacy_requests").document(key).get().to_dict()
+    assert stored["state"] == "selesai" and stored["handled_by"]

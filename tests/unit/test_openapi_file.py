@@ -16,6 +16,7 @@ NOT_PUBLIC_API = {
     "sdp_lookup": "Cloud Tasks target, OIDC only",
     "dispatch": "Cloud Tasks target, OIDC only",
     "sweep": "Cloud Scheduler target, OIDC only",
+    "retention": "Cloud Scheduler target, OIDC only",
     "operator": "the operator page: HTML behind its own sign-in (tests/integration/"
     "test_security_headers.py walks its routes)",
 }

@@ -72,6 +72,15 @@ class InMemoryPrivacy:
     def last_runs(self, limit):
         return list(reversed(self.runs))[:limit]
 
+    def privacy_requests(self, limit):
+        from shared.domain.privacy_requests import from_document
+
+        docs = self.deps.store.privacy_requests.values()
+        return sorted(map(from_document, docs), key=lambda r: r.created_at, reverse=True)[:limit]
+
+    def privacy_requests_for(self, request_id):
+        return [r for r in self.privacy_requests(1000) if r.request_id == request_id]
+
 
 @pytest.fixture
 def deps():
@@ -265,3 +274,57 @@ def test_an_open_request_is_not_erased_while_it_is_answered(deps):
     with pytest.raises(privacy.NotErasable):
         privacy.erase_request(deps, request, "admin.banten")
     assert deps.requests.get(request.request_id).requester.name == request.requester.name
+
+
+# --- the requester's own request about their data ----------------------------------------------
+
+
+def test_a_requester_asks_with_code_and_contact_and_it_lands_in_the_admins_queue(deps):
+    from tests.fakes import InMemoryRateLimiter
+
+    limiter = InMemoryRateLimiter()
+    request = closed(deps)
+    code, email = request.tracking_code, request.requester.email
+    with pytest.raises(privacy.PrivacyRequestInvalid):
+        privacy.ask(deps, limiter, "1.2.3.4", code, email, "koreksi", "")  # says nothing
+    from shared.service_layer.public import NoMatch
+
+    with pytest.raises(NoMatch):
+        privacy.ask(deps, limiter, "1.2.3.4", code, "orang.lain@example.id", "hapus", None)
+    item, created = privacy.ask(deps, limiter, "1.2.3.4", code, email, "hapus", None)
+    again, created_again = privacy.ask(deps, limiter, "1.2.3.4", code, email, "hapus", None)
+    assert created and not created_again and again.privacy_request_id == item.privacy_request_id
+    assert [r.kind.value for r in privacy.privacy_queue(deps)] == ["hapus"]
+    assert deps.audit.actions().count("privacy_request_received") == 1
+    # The confirmation on both channels, owed through the outbox in the same commit.
+    receipts = [d for d in deps.messages.documents.values() if d["kind"] == "privacy_receipt"]
+    assert {d["channel"] for d in receipts} == {"email", "whatsapp"}
+    assert any(e["payload"].get("kind") == "privacy_receipt" for e in deps.store.outbox.values())
+
+    assert privacy.close_privacy_request(
+        deps, item.privacy_request_id, "admin.banten", privacy.PrivacyState.DONE, "dihapus"
+    )
+    assert not privacy.close_privacy_request(
+        deps, item.privacy_request_id, "admin.banten", privacy.PrivacyState.REFUSED, None
+    )
+    assert privacy.privacy_queue(deps)[0].state is privacy.PrivacyState.DONE
+    assert deps.audit.actions()[-1] == "privacy_request_closed"
+
+
+def test_a_correction_note_is_redacted_with_its_request(deps):
+    from tests.fakes import InMemoryRateLimiter
+
+    request = closed(deps)
+    note = "Nama saya Siti Nurhaliza binti Ahmad, bukan Siti Nurhalisa"
+    privacy.ask(
+        deps,
+        InMemoryRateLimiter(),
+        "1.2.3.4",
+        request.tracking_code,
+        request.requester.email,
+        "koreksi",
+        note,
+    )
+    privacy.erase_request(deps, request, "admin.banten")
+    assert privacy.privacy_queue(deps)[0].note is None
+    assert note not in json.dumps(deps.store.privacy_requests, default=str)

@@ -30,6 +30,8 @@ module "frontend" {
     "/api/reupload" = { service = module.function["reupload"].service, region = var.region }
     # The complaint form (pengaduan).
     "/api/complaint" = { service = module.function["complaint"].service, region = var.region }
+    # The status page's request about one's personal data.
+    "/api/privacy_request" = { service = module.function["privacy_request"].service, region = var.region }
     # The satisfaction survey: the link's check, its answers, the published figures.
     "/api/survey" = { service = module.function["survey"].service, region = var.region }
     # The operator page and its sub-paths; its own sign-in (password + TOTP) guards it.
@@ -46,6 +48,8 @@ module "frontend" {
     reupload = { priority = 1200, path = "/api/reupload", count = var.status_requests_per_minute, interval_seconds = 60 }
     # A person files one complaint or two; the function counts per client too.
     complaint = { priority = 1250, path = "/api/complaint", count = var.submit_requests_per_minute, interval_seconds = 60 }
+    # A person asks about their data once or twice; the function counts wrong pairs too.
+    privacy_request = { priority = 1260, path = "/api/privacy_request", count = var.submit_requests_per_minute, interval_seconds = 60 }
     # A link is answered once; the check and the results page are a few reads each.
     survey = { priority = 1220, path = "/api/survey", count = var.status_requests_per_minute, interval_seconds = 60 }
     operator = { priority = 1300, path = "/api/operator/login", count = 30, interval_seconds = 60 }

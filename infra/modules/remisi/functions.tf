@@ -105,6 +105,18 @@ locals {
       max_instances = var.submit_max_instances
     }
 
+    # The status page's request about one's personal data: checked as the status page checks a
+    # lookup, stored for the admins' queue, its confirmation owed (dispatch queue).
+    privacy_request = {
+      description = "POST /api/privacy_request: a requester asks for access, correction or erasure of their data."
+      settings = [
+        "REMISI_MODE", "GOOGLE_CLOUD_PROJECT", "REMISI_REGION", "TASKS_SERVICE_ACCOUNT", "DISPATCH_QUEUE",
+        "DISPATCH_URL",
+      ]
+      public        = true
+      max_instances = var.submit_max_instances
+    }
+
     # Daily: closed requests' figures folded into the report aggregates, then their KTP images
     # deleted and personal fields redacted by the retention settings (their defaults in
     # shared.config); open requests are flagged, never deleted.

@@ -52,6 +52,7 @@ module "dispatch_queue" {
     "serviceAccount:${google_service_account.this["ktp_uploaded"].email}",
     "serviceAccount:${google_service_account.this["operator"].email}",
     "serviceAccount:${google_service_account.this["complaint"].email}",
+    "serviceAccount:${google_service_account.this["privacy_request"].email}",
     "serviceAccount:${google_service_account.this["dispatch"].email}",
     "serviceAccount:${google_service_account.this["sendgrid_events"].email}",
     "serviceAccount:${google_service_account.this["whatsapp_webhook"].email}",

@@ -17,6 +17,7 @@ locals {
     dispatch         = { id = "fn-dispatch", about = "dispatch: sends email (SendGrid) and WhatsApp, records each message" }
     sendgrid_events  = { id = "fn-sendgrid-events", about = "sendgrid_events: records email delivery statuses (signed Event Webhook)" }
     whatsapp_webhook = { id = "fn-whatsapp-webhook", about = "whatsapp_webhook: records WhatsApp delivery statuses (signed webhook)" }
+    privacy_request  = { id = "fn-privacy-request", about = "privacy_request: records requesters' requests about their data, counts per client" }
     retention        = { id = "fn-retention", about = "retention: folds report figures, deletes KTP images, redacts closed requests" }
     scheduler        = { id = "scheduler", about = "Remisi: Cloud Scheduler caller of the periodic jobs" }
     tasks_invoker    = { id = "tasks-invoker", about = "Cloud Tasks OIDC identity; the only caller sdp_lookup accepts" }
@@ -63,6 +64,11 @@ locals {
     { account = "sweep", role = "roles/datastore.user", on = "project" },
     { account = "sweep", role = "roles/storage.objectUser", on = "bucket:ktp" },
     { account = "sweep", role = "roles/iam.serviceAccountUser", on = "account:tasks_invoker" },
+
+    # privacy_request reads requests (code + contact), writes the request about the data, its
+    # confirmation messages and outbox entries; the confirmation tasks carry tasks-invoker's token.
+    { account = "privacy_request", role = "roles/datastore.user", on = "project" },
+    { account = "privacy_request", role = "roles/iam.serviceAccountUser", on = "account:tasks_invoker" },
 
     # retention reads and redacts requests, messages, audit details; on the KTP bucket it may
     # list and delete objects, and nothing else (a custom role: no read, no create).

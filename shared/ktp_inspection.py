@@ -31,6 +31,8 @@ MIN_SIDE = 200
 PDF_RENDER_DPI = 200
 # The largest page the PDF specification allows (200 inches): larger is not a document.
 PDF_MAX_PAGE_POINTS = 14_400
+# Forms within forms a page may nest; every image inside them is counted before rendering.
+PDF_MAX_FORM_DEPTH = 16
 JPEG_QUALITY = 85
 # How long a check waits for the one before it; then the upload is left to the reconciliation.
 CHECK_WAIT_SECONDS = 60
@@ -321,7 +323,8 @@ def _to_srgb(image, icc: bytes | None):
         return converted or image.convert("RGB")
     if icc and image.mode in ("RGB", "RGBA"):
         alpha = image.getchannel("A") if image.mode == "RGBA" else None
-        converted = _transform(image.convert("RGB") if alpha else image, icc, "RGB", "RGB")
+        rgb = image.convert("RGB") if alpha is not None else image
+        converted = _transform(rgb, icc, "RGB", "RGB")
         if converted is not None:
             if alpha is not None:
                 converted.putalpha(alpha)
@@ -427,10 +430,13 @@ def _render_pages(document, limits: KtpLimits) -> tuple[StoredImage, ...]:
             width, height = page.get_size()
             if not (0 < width <= PDF_MAX_PAGE_POINTS and 0 < height <= PDF_MAX_PAGE_POINTS):
                 raise _Refused("pdf_page_too_large")
-            pixels = sum(
-                math.prod(image.get_px_size())
-                for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=4)
-            )
+            pixels = 0
+            kinds = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM)
+            for item in page.get_objects(filter=kinds, max_depth=PDF_MAX_FORM_DEPTH):
+                if item.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                    pixels += math.prod(item.get_px_size())
+                elif item.level >= PDF_MAX_FORM_DEPTH - 1:
+                    raise _Refused("unreadable")  # nested deeper than its images were counted
             if pixels > limits.max_pixels or pixels * 4 > limits.max_decode_bytes:
                 raise _Refused("too_many_pixels")
             scales.append(min(PDF_RENDER_DPI / 72, limits.max_side / max(width, height)))

@@ -135,3 +135,40 @@ def test_an_older_stored_pdf_is_shown_rendered_never_as_the_pdf(operator_deps): 
     answer = desk.call("GET", f"/requests/{request.request_id}/ktp")
     assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/jpeg"
     assert not any(marker in answer.get_data() for marker in ACTIVE)
+
+
+def nested_forms_pdf(depth: int, image: bytes | None = None) -> bytes:
+    """A page drawing a form that draws a form … `depth` deep; the last draws `image`."""
+    first = 5  # after the catalog, the pages, the page and its content
+    forms = {}
+    for level in range(depth):
+        number = first + level
+        last = level == depth - 1
+        inner = f"/Im1 {first + depth} 0 R" if last and image else f"/X1 {number + 1} 0 R"
+        content = b"q 10 0 0 10 0 0 cm /Im1 Do Q" if last and image else b"/X1 Do"
+        if last and not image:
+            inner, content = "", b"0 0 10 10 re f"
+        forms[f"obj{level}"] = bench_ktp._stream(
+            content,
+            "/Type /XObject /Subtype /Form /BBox [0 0 100 100] "
+            f"/Resources << /XObject << {inner} >> >> ",
+        )
+    if image:
+        forms["objimage"] = image
+    body = bench_ktp.pdf([b"/X1 Do"], extra=forms)
+    return body.replace(
+        b"/Resources << /Font", f"/Resources << /XObject << /X1 {first} 0 R >> /Font".encode(), 1
+    )
+
+
+def test_images_inside_forms_are_counted_and_nesting_is_bounded():
+    bomb = bench_ktp._stream(
+        bench_ktp._zlib_repeated(bytes(4_500 * 3), 4_500),
+        "/Type /XObject /Subtype /Image /Width 4500 /Height 4500 /ColorSpace /DeviceRGB "
+        "/BitsPerComponent 8 /Filter /FlateDecode ",
+    )
+    assert inspect_ktp(nested_forms_pdf(3), "application/pdf").accepted
+    assert inspect_ktp(nested_forms_pdf(3, bomb), "application/pdf").rejection_code == (
+        "too_many_pixels"
+    )
+    assert inspect_ktp(nested_forms_pdf(20), "application/pdf").rejection_code == "unreadable"

@@ -102,6 +102,7 @@ class StandIn:
                 Rule("/_control/faults", endpoint="faults", methods=["POST"]),
                 Rule("/_control/deliver", endpoint="deliver", methods=["POST"]),
                 Rule("/_control/messages", endpoint="list", methods=["GET"]),
+                Rule("/_control/whatsapp/inbound", endpoint="inbound", methods=["POST"]),
                 Rule("/_control/clear", endpoint="clear", methods=["POST"]),
                 *TurnstileStandIn.RULES,
             ]
@@ -177,6 +178,8 @@ class StandIn:
                 return response
         if body.get("messaging_product") != "whatsapp" or not to.isdigit():
             return _wa_error(400, 100, "Invalid parameter")
+        if body.get("type") == "text" and self.window_open(to):
+            return self._free_text(body, to, phone_id)
         if body.get("type") != "template":
             # Business-initiated free text outside the 24-hour window.
             return _wa_error(400, 131047, "Re-engagement message")
@@ -208,6 +211,118 @@ class StandIn:
             }
         )
 
+    # --- a family writes back (WhatsApp inbound) -------------------------------------------
+    #
+    # POST /_control/whatsapp/inbound {"from": "628...", "text": "...", "context_id": wamid,
+    # optional "id" (send one id twice: a repeated delivery), "timestamp" (Unix seconds),
+    # "type": "image" with "media_id"}: signs and posts the webhook as Meta does, and opens the
+    # 24-hour window in which this stand-in then accepts free text to that number.
+
+    def window_open(self, number: str) -> bool:
+        with self.outbox.lock:
+            last = max(
+                (
+                    m["received_at"]
+                    for m in self.outbox.messages
+                    if m["channel"] == "whatsapp_inbound" and m["from"] == number
+                ),
+                default=None,
+            )
+        return last is not None and time.time() - last < 24 * 3600
+
+    def _free_text(self, body: dict, to: str, phone_id: str) -> Response:
+        text = body.get("text") if isinstance(body.get("text"), dict) else {}
+        wamid = "wamid." + uuid.uuid4().hex
+        record = {
+            "channel": "whatsapp",
+            "id": wamid,
+            "to": to,
+            "phone_number_id": phone_id,
+            "template": None,
+            "language": None,
+            "parameters": [],
+            "text": str(text.get("body", "")),
+            "preview": str(text.get("body", "")),
+            "biz_opaque_callback_data": body.get("biz_opaque_callback_data"),
+            "received_at": time.time(),
+        }
+        self._store(record)
+        return _json(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": to}],
+                "messages": [{"id": wamid}],
+            }
+        )
+
+    def inbound(self, request: Request) -> Response:
+        body = request.get_json(silent=True) or {}
+        sender = str(body.get("from", ""))
+        if not sender.isdigit():
+            return _json({"error": "from"}, 400)
+        wamid = str(body.get("id") or "wamid.in." + uuid.uuid4().hex)
+        kind = str(body.get("type") or "text")
+        message = {
+            "from": sender,
+            "id": wamid,
+            "timestamp": str(body.get("timestamp") or int(time.time())),
+            "type": kind,
+        }
+        if kind == "text":
+            message["text"] = {"body": str(body.get("text", ""))}
+        else:
+            media_id = str(body.get("media_id") or uuid.uuid4().hex)
+            message[kind] = {"id": media_id, "caption": str(body.get("text", ""))}
+        if body.get("context_id"):
+            message["context"] = {"from": "0", "id": str(body["context_id"])}
+        payload = {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "0",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {"phone_number_id": "0"},
+                                "contacts": [{"profile": {"name": "Pemohon"}, "wa_id": sender}],
+                                "messages": [message],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+        with self.outbox.lock:
+            seen = any(m["id"] == wamid for m in self.outbox.messages)
+        if not seen:
+            self._store(
+                {
+                    "channel": "whatsapp_inbound",
+                    "id": wamid,
+                    "to": "",  # the service's own number (readers count by channel and to)
+                    "from": sender,
+                    "text": str(body.get("text", "")),
+                    "type": kind,
+                    "context_id": body.get("context_id"),
+                    "received_at": time.time(),
+                }
+            )
+        raw = json.dumps(payload).encode()
+        headers = {
+            "Content-Type": "application/json",
+            WHATSAPP_SIGNATURE: sign_whatsapp(self.app_secret, raw),
+        }
+        try:
+            answer = requests.post(
+                f"{self.webhook_base}/whatsapp_webhook", data=raw, headers=headers, timeout=30
+            )
+            status, result = answer.status_code, answer.json() if answer.ok else {}
+        except (requests.RequestException, ValueError):
+            status, result = 0, {}
+        return _json({"id": wamid, "webhook_status": status, "webhook": result})
+
     # --- faults, webhooks, outbox ---------------------------------------------------------
 
     def _fault(self, fault: dict, channel: str) -> Response | None:
@@ -238,7 +353,7 @@ class StandIn:
             if self.outbox.keep_in is not None:
                 with self.outbox.keep_in.open("a", encoding="utf-8") as kept:
                     kept.write(json.dumps(record, ensure_ascii=False) + "\n")
-        if self.auto_deliver:
+        if self.auto_deliver and record["channel"] != "whatsapp_inbound":
             threading.Timer(0.5, self.deliver_event, (record, "delivered")).start()
 
     def faults(self, request: Request) -> Response:
@@ -354,6 +469,20 @@ class StandIn:
                     f"<details><summary>Teks</summary><pre>{e(m['text'])}</pre></details>"
                     f"</article>"
                 )
+            elif m["channel"] == "whatsapp_inbound":
+                replied = f" (membalas {m['context_id']})" if m.get("context_id") else ""
+                shown = m["text"] or f"[{m['type']}]"
+                items.append(
+                    f'<article class="inbound"><h2>WhatsApp masuk · {e(at)}</h2>'
+                    f"<p><b>Dari:</b> +{e(m['from'])}{e(replied)}</p>"
+                    f'<div class="bubble theirs">{e(shown)}</div></article>'
+                )
+            elif m.get("template") is None:
+                items.append(
+                    f'<article class="whatsapp"><h2>WhatsApp teks · {e(at)}</h2>'
+                    f"<p><b>Kepada:</b> +{e(m['to'])} (dalam jendela 24 jam)</p>"
+                    f'<div class="bubble">{e(m["preview"])}</div></article>'
+                )
             else:
                 items.append(
                     f'<article class="whatsapp"><h2>WhatsApp · {e(at)}</h2>'
@@ -369,6 +498,7 @@ class StandIn:
             "article{border:1px solid #ccc;border-radius:6px;padding:.5em 1em;margin:1em 0}"
             "iframe{width:100%;height:16em;border:1px solid #eee}"
             ".bubble{background:#dcf8c6;border-radius:8px;padding:.6em;white-space:pre-wrap}"
+            ".bubble.theirs{background:#fff;border:1px solid #ccc}"
             "</style><h1>Kotak keluar lokal (email dan WhatsApp)</h1>"
             f"<p>{len(messages)} pesan. Tidak ada yang benar-benar dikirim.</p>"
             + "".join(items)

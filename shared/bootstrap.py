@@ -81,6 +81,7 @@ def bootstrap(
     not give is left out, and the container refuses it (see Container)."""
     from shared.adapters.firestore_claims import FirestoreClaims
     from shared.adapters.firestore_complaints import FirestoreComplaints
+    from shared.adapters.firestore_conversations import FirestoreConversations
     from shared.adapters.firestore_messages import FirestoreMessages
     from shared.adapters.firestore_privacy import FirestorePrivacy
     from shared.adapters.firestore_repository import FirestoreRequestRepository
@@ -137,6 +138,7 @@ def bootstrap(
         store=FirestoreStore(client, TRANSACTION_DEADLINE, READ_TIMEOUT),
         claims=FirestoreClaims(client),
         messages=FirestoreMessages(client),
+        conversations=FirestoreConversations(client),
         complaints=FirestoreComplaints(client),
         privacy=FirestorePrivacy(client),
         survey=FirestoreSurvey(client),

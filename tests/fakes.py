@@ -17,6 +17,7 @@ from shared.service_layer.ports import (
     TrackingCodeTaken,
     UploadInstruction,
 )
+from tests.fakes_conversations import conversations_of
 
 
 class InMemoryRequests:
@@ -138,6 +139,16 @@ class _InMemoryTransaction:
         self.writes.append(
             lambda: self.store.messages.documents.update({message.message_id: document})
         )
+
+    def conversation(self, request_id):
+        return conversations_of(self.store).get(request_id)
+
+    def save_conversation(self, conversation):
+        from shared.adapters.firestore_conversations import conversation_to_document
+
+        document = conversation_to_document(conversation)
+        documents = conversations_of(self.store).documents
+        self.writes.append(lambda: documents.update({conversation.request_id: document}))
 
     def survey_invitation(self, token_hash):
         from shared.adapters.firestore_survey import invitation_from_document
@@ -350,6 +361,7 @@ def fake_dependencies(**overrides) -> Dependencies:
         upload_url_valid_for=timedelta(minutes=15),
         office_name="Kanwil Ditjenpas Banten",
         messages=store.messages,
+        conversations=conversations_of(store),
         audit=store.audit,
         archive=InMemoryArchive(requests),
         complaints=store.complaints,

@@ -80,6 +80,24 @@ class FirestoreTransaction:
     def save_message(self, message: Message) -> None:
         self._write(MESSAGES, message.message_id, message_to_document(message))
 
+    def conversation(self, request_id: str):
+        from shared.adapters.firestore_conversations import (
+            CONVERSATIONS,
+            conversation_from_document,
+        )
+
+        document = self._read(CONVERSATIONS, request_id)
+        return conversation_from_document(document) if document else None
+
+    def save_conversation(self, conversation) -> None:
+        from shared.adapters.firestore_conversations import (
+            CONVERSATIONS,
+            conversation_to_document,
+        )
+
+        document = conversation_to_document(conversation)
+        self._write(CONVERSATIONS, conversation.request_id, document)
+
     def survey_invitation(self, token_hash: str) -> SurveyInvitation | None:
         document = self._read(INVITATIONS, token_hash)
         return invitation_from_document(document) if document else None

@@ -1,11 +1,14 @@
-"""WhatsApp Business Cloud API (Graph API) over HTTP: approved template messages only, since
-business-initiated messages outside the 24-hour window must be templates."""
+"""WhatsApp Business Cloud API (Graph API) over HTTP: approved template messages, since
+business-initiated messages outside the 24-hour window must be templates, and an operator's
+free-text reply inside the window a family's message opened. The webhook's statuses and
+inbound messages are parsed here, in the domain's words."""
 
 from __future__ import annotations
 
 import requests
 
 from shared.adapters.sendgrid_email import retry_after_seconds
+from shared.domain.conversations import InboundMessage
 from shared.domain.messages import MessageState
 from shared.domain.replay_window import unix_time
 from shared.service_layer.ports import (
@@ -44,8 +47,15 @@ class WhatsAppCloud:
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
             "to": message.to,
-            "type": "template",
-            "template": {
+            # Comes back in status webhooks: our opaque message id, never personal data.
+            "biz_opaque_callback_data": message.message_id,
+        }
+        if message.text is not None:  # free text: only inside the customer-service window
+            body["type"] = "text"
+            body["text"] = {"body": message.text, "preview_url": False}
+        else:
+            body["type"] = "template"
+            body["template"] = {
                 "name": message.template,
                 "language": {"code": message.language},
                 "components": [
@@ -54,10 +64,7 @@ class WhatsAppCloud:
                         "parameters": [{"type": "text", "text": p} for p in message.parameters],
                     }
                 ],
-            },
-            # Comes back in status webhooks: our opaque message id, never personal data.
-            "biz_opaque_callback_data": message.message_id,
-        }
+            }
         try:
             response = self._session.post(self._url, json=body, timeout=self._timeout)
         except requests.Timeout:
@@ -132,6 +139,73 @@ def parse_statuses(body: bytes) -> list[StatusUpdate]:
                     )
                 )
     return updates
+
+
+MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+
+
+def parse_inbound(body: bytes) -> list[InboundMessage]:
+    """The families' messages in a (verified) webhook body: entry[].changes[].value.messages[].
+    Text is kept; media are noted by type and id (never fetched); a reply to one of our messages
+    names it in context.id."""
+    import json
+
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise MalformedWebhook("not JSON") from None
+    if not isinstance(payload, dict):
+        raise MalformedWebhook("not an object")
+    found = []
+    for entry in _objects(payload.get("entry")):
+        for change in _objects(entry.get("changes")):
+            value = change.get("value")
+            for message in _objects(value.get("messages") if isinstance(value, dict) else None):
+                inbound = _inbound(message)
+                if inbound is not None:
+                    found.append(inbound)
+    return found
+
+
+def _inbound(message: dict) -> InboundMessage | None:
+    provider_id, sender = message.get("id"), message.get("from")
+    if not (isinstance(provider_id, str) and 0 < len(provider_id) <= 200):
+        return None
+    if not isinstance(sender, str):
+        return None
+    kind = message.get("type")
+    kind = kind if isinstance(kind, str) else "unsupported"
+    text, media_type, media_id = "", None, None
+    part = message.get(kind) if isinstance(message.get(kind), dict) else {}
+    if kind == "text":
+        text = _string(part.get("body"))
+    elif kind in MEDIA_TYPES:
+        media_type, media_id = kind, _string(part.get("id"))[:200] or None
+        text = _string(part.get("caption"))
+    elif kind == "button":
+        text = _string(part.get("text"))
+    elif kind == "interactive":
+        reply = part.get("button_reply") or part.get("list_reply") or {}
+        text = _string(reply.get("title")) if isinstance(reply, dict) else ""
+    elif kind in ("location", "contacts", "reaction"):
+        media_type = kind
+    else:
+        media_type = "unsupported"
+    context = message.get("context")
+    context_id = context.get("id") if isinstance(context, dict) else None
+    return InboundMessage(
+        provider_id=provider_id,
+        sender=sender,
+        at=unix_time(message.get("timestamp")),
+        text=text,
+        media_type=media_type,
+        media_id=media_id,
+        context_id=context_id if isinstance(context_id, str) and context_id else None,
+    )
+
+
+def _string(value) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _objects(value) -> list[dict]:

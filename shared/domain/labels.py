@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "message_sent_again": "mengirim ulang pesan yang statusnya tidak pasti",
     "message_confirmed_sent": "menyatakan pesan yang statusnya tidak pasti sudah terkirim",
     "message_given_up": "menghentikan pesan yang statusnya tidak pasti",
+    "whatsapp_reply": "membalas pemohon lewat WhatsApp",
 }
 
 DECISION_LABELS = {
@@ -99,6 +100,7 @@ AUDIT_ACTION_LABELS = {
     "message_sent_again": "Pesan tidak pasti dikirim ulang",
     "message_confirmed_sent": "Pesan tidak pasti dinyatakan terkirim",
     "message_given_up": "Pesan tidak pasti dihentikan",
+    "whatsapp_reply": "Balasan WhatsApp ke pemohon",
     "report_exported": "Laporan diunduh",
     "audit_exported": "Jejak audit diunduh",
     "template_saved": "Templat email disimpan",

@@ -187,6 +187,20 @@ ANSWER_PARAMETERS = tuple(f"answer_line_{n}" for n in range(1, ANSWER_LINES + 1)
 _ANSWER_BODY_LINES = "\n".join(f"{{{{{n}}}}}" for n in range(2, ANSWER_LINES + 2))
 
 WHATSAPP_TEMPLATES: dict[MessageKind, WhatsAppTemplate] = {
+    # Outside the 24-hour window an operator's reply cannot go as free text: this tells the
+    # family there is one, and their answer opens the window it then goes out in.
+    MessageKind.REPLY_NOTICE: WhatsAppTemplate(
+        "remisi_ada_balasan",
+        ("tracking_code",),
+        {
+            "id": "Ada balasan petugas untuk permohonan Anda {{1}}.\n"
+            'Mohon balas pesan ini (misalnya dengan "Ya"),\n'
+            "lalu balasan petugas kami kirimkan di percakapan ini.",
+            "en": "There is an officer's reply to your request {{1}}.\n"
+            'Please answer this message (for instance "Yes"),\n'
+            "and we will send the reply in this chat.",
+        },
+    ),
     MessageKind.RECEIPT: WhatsAppTemplate(
         "remisi_tanda_terima",
         ("tracking_code", "status_url"),

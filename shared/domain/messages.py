@@ -19,6 +19,9 @@ class MessageKind(enum.StrEnum):
     NOT_FOUND = "not_found"  # the prisoner is not in SDP
     ANSWER = "answer"  # the operator's composed answer
     OPERATOR_FAILURE = "operator_failure"  # to operators: both channels failed
+    # WhatsApp only, numbered by the conversation's replies (their `round`):
+    REPLY = "reply"  # an operator's free-text reply inside the 24-hour window
+    REPLY_NOTICE = "reply_notice"  # outside it: the approved template "Ada balasan ..."
     # About a complaint (shared.domain.complaints): its id stands where a request's would.
     COMPLAINT_RECEIPT = "complaint_receipt"  # the complaint number, when to expect an answer
     COMPLAINT_ANSWER = "complaint_answer"  # the operator's answer to the complaint
@@ -88,12 +91,16 @@ KIND_LABELS = {
     MessageKind.NOT_FOUND: "Tidak ditemukan di SDP",
     MessageKind.ANSWER: "Jawaban",
     MessageKind.OPERATOR_FAILURE: "Pemberitahuan gagal kirim (petugas)",
+    MessageKind.REPLY: "Balasan petugas (WhatsApp)",
+    MessageKind.REPLY_NOTICE: "Pemberitahuan ada balasan (templat WhatsApp)",
     MessageKind.COMPLAINT_RECEIPT: "Tanda terima pengaduan",
     MessageKind.PRIVACY_RECEIPT: "Tanda terima permintaan data pribadi",
     MessageKind.COMPLAINT_ANSWER: "Jawaban pengaduan",
     MessageKind.SURVEY_INVITE: "Undangan survei kepuasan",
 }
 COMPLAINT_KINDS = frozenset({MessageKind.COMPLAINT_RECEIPT, MessageKind.COMPLAINT_ANSWER})
+# An operator's replies in a family's WhatsApp conversation (shared.domain.conversations).
+REPLY_KINDS = frozenset({MessageKind.REPLY, MessageKind.REPLY_NOTICE})
 CHANNEL_LABELS = {Channel.EMAIL: "Email", Channel.WHATSAPP: "WhatsApp"}
 
 

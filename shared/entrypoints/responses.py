@@ -326,23 +326,30 @@ def whatsapp_statuses(http_request: flask.Request, body: bytes, settings, deps):
     """Statuses and the families' replies. A signed event outside the replay window is
     acknowledged (200: Meta would resend it forever) and counted, never applied."""
     from shared.adapters.webhook_signatures import verify_whatsapp
-    from shared.adapters.whatsapp_cloud import parse_statuses
+    from shared.adapters.whatsapp_cloud import parse_inbound, parse_statuses
+    from shared.service_layer import conversations
     from shared.service_layer.dispatch import apply_statuses
     from shared.service_layer.ports import MalformedWebhook
 
     secret = settings.messaging("WHATSAPP_APP_SECRET")
     _verified(lambda: verify_whatsapp(secret, http_request.headers, body), "whatsapp")
     try:
-        updates = parse_statuses(body)
+        updates, inbound = parse_statuses(body), parse_inbound(body)
     except MalformedWebhook:
         return problem(400, "invalid_json")
     window, now = whatsapp_window(settings), deps.clock.now()
     inside = [u for u in updates if window.admits(u.at, now)]
-    ignored = len(updates) - len(inside)
+    replies = [m for m in inbound if window.admits(m.at, now)]
+    ignored = len(updates) - len(inside) + len(inbound) - len(replies)
     if ignored:
-        log(logger, logging.WARNING, "whatsapp statuses outside the replay window", count=ignored)
+        log(logger, logging.WARNING, "whatsapp events outside the replay window", count=ignored)
+    recorded = [conversations.record_inbound(deps, m) for m in replies]
     return json_response(
-        {"applied": apply_statuses(deps, inside), "ignored_out_of_window": ignored}
+        {
+            "applied": apply_statuses(deps, inside),
+            "inbound": sum(outcome != "duplicate" for outcome in recorded),
+            "ignored_out_of_window": ignored,
+        }
     )
 
 

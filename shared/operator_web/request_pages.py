@@ -23,7 +23,7 @@ from shared.operator_web.web import (
     refused,
     render,
 )
-from shared.service_layer import review
+from shared.service_layer import conversations, review
 
 routes = RouteTable()
 
@@ -52,6 +52,7 @@ def queue_page(ctx: Context) -> flask.Response:
         Status.AWAITING_OPERATOR,
     )
     only_late = args.get("sla") == "late"
+    unread = conversations.unread_request_ids(ctx.deps)  # marked: a family wrote back
     hours = ctx.deps.office_hours
     days = "Senin–Jumat" if (hours.first_day, hours.last_day) == (1, 5) else "hari kerja"
     return render(
@@ -62,6 +63,8 @@ def queue_page(ctx: Context) -> flask.Response:
         only_late=only_late,
         tabs=review.QUEUE_STATUSES,
         hours_text=f"{days} {hours.opens:%H.%M}–{hours.closes:%H.%M}",
+        unread=unread,
+        unmatched_count=len(conversations.unmatched(ctx.deps)),
     )
 
 
@@ -83,11 +86,18 @@ def detail(ctx: Context) -> flask.Response:
         request = review.get_request(ctx.deps, ctx.params["request_id"])
     except review.NotVisible:
         return not_found(ctx)
-    return _detail(ctx, request)
+    page = _detail(ctx, request)
+    conversations.mark_read(ctx.deps, request.request_id)  # the operator has seen the replies
+    return page
 
 
 def _detail(
-    ctx: Context, request: RemissionRequest, status: int = 200, error: str | None = None
+    ctx: Context,
+    request: RemissionRequest,
+    status: int = 200,
+    error: str | None = None,
+    reply_text: str = "",
+    reply_error: str | None = None,
 ) -> flask.Response:
     role = ctx.operator.role
     return render(
@@ -110,6 +120,10 @@ def _detail(
         messages=review.request_messages(ctx.deps, request),
         can_send_manually=allowed(role, Permission.ASK_CLEARER_KTP),
         unknown_actions=UNKNOWN_ACTION_LABELS,
+        thread=conversations.thread(ctx.deps, request),
+        can_reply=allowed(role, Permission.ASK_CLEARER_KTP),
+        reply_text=reply_text,
+        reply_error=reply_error,
     )
 
 
@@ -196,6 +210,40 @@ def decide(ctx: Context) -> flask.Response:
             answer=form.get("answer", ""),
         )
     return redirect(f"{BASE}/requests/{request_id}?ok=decided")
+
+
+# --- WhatsApp conversation ---------------------------------------------------------------------
+
+
+@routes.post(
+    "/requests/<request_id>/whatsapp/reply",
+    Permission.ASK_CLEARER_KTP,
+    "/requests/{id}/whatsapp/reply",
+)
+def whatsapp_reply(ctx: Context) -> flask.Response:
+    """Free text inside the 24-hour window, the approved template outside it (audited)."""
+    from shared.domain.conversations import ReplyInvalid
+
+    text = ctx.request.form.get("text", "")
+    try:
+        request = review.get_request(ctx.deps, ctx.params["request_id"])
+        conversations.reply(ctx.deps, ctx.operator, request.request_id, text)
+    except review.NotVisible:
+        return not_found(ctx)
+    except ReplyInvalid as problem:
+        return _detail(ctx, request, 400, reply_text=text, reply_error=str(problem))
+    return redirect(f"{BASE}/requests/{request.request_id}#percakapan")
+
+
+@routes.get("/replies/unmatched", Permission.QUEUE)
+def unmatched_replies(ctx: Context) -> flask.Response:
+    """WhatsApp messages no request was found for: kept, never dropped, for an operator."""
+    return render(
+        ctx,
+        "unmatched_replies.html",
+        rows=conversations.unmatched(ctx.deps),
+        tabs=review.QUEUE_STATUSES,
+    )
 
 
 # --- messages to the requester ----------------------------------------------------------------

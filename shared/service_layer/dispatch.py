@@ -206,6 +206,13 @@ def message_context(request: RemissionRequest, task: DispatchTask, deps: Depende
             context.update(survey.invite_context(request, deps, language))
         except LookupError:
             raise MalformedTask("no survey invitation for the request") from None
+    if task.kind is MessageKind.REPLY:  # the operator's text, kept in the conversation
+        from shared.service_layer import conversations
+
+        try:
+            context["reply_text"] = conversations.reply_text(request.request_id, task.round, deps)
+        except LookupError:
+            raise MalformedTask("no such reply in the conversation") from None
     return context
 
 
@@ -271,7 +278,12 @@ def run_dispatch(
             request_id=request.request_id,
         )
     else:
-        whatsapp = render_whatsapp(task.kind, context["language"], context)
+        if task.kind is MessageKind.REPLY:  # free text inside the window: no template
+            from shared.domain.message_templates import RenderedWhatsApp
+
+            whatsapp = RenderedWhatsApp("", context["language"], (), context["reply_text"])
+        else:
+            whatsapp = render_whatsapp(task.kind, context["language"], context)
         if manual:
             manual_link = click_to_chat_link(request.requester.whatsapp, whatsapp.preview)
         else:
@@ -282,6 +294,7 @@ def run_dispatch(
                 parameters=whatsapp.parameters,
                 message_id=mid,
                 preview=whatsapp.preview,
+                text=context.get("reply_text"),
             )
 
     decision, attempts = _claim(task, deps, outbox_id, manual_link if manual else None, delivery)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from shared.domain.accounts import Operator, Session
 from shared.domain.complaints import Complaint, ComplaintStatus
+from shared.domain.conversations import Conversation, InboundMessage
 from shared.domain.messages import Message, MessageState
 from shared.domain.model import RemissionRequest, Status
 from shared.domain.outbox import OutboxEntry
@@ -91,6 +92,10 @@ class Transaction(Protocol):
     def message(self, message_id: str) -> Message | None: ...
 
     def save_message(self, message: Message) -> None: ...
+
+    def conversation(self, request_id: str) -> Conversation | None: ...
+
+    def save_conversation(self, conversation: Conversation) -> None: ...
 
     def survey_invitation(self, token_hash: str) -> SurveyInvitation | None: ...
 
@@ -279,6 +284,8 @@ class OutgoingWhatsApp:
     parameters: tuple[str, ...]
     message_id: str
     preview: str  # for stand-ins and logs of the stand-in only
+    # An operator's free-text reply inside the customer-service window (template unused).
+    text: str | None = None
 
 
 class MalformedWebhook(ValueError):
@@ -306,6 +313,23 @@ class WhatsAppNotifier(Protocol):
     def send(self, message: OutgoingWhatsApp) -> str:
         """Send an approved template message; returns the WhatsApp message id (wamid).
         Raises ProviderError."""
+
+
+class ConversationStore(Protocol):
+    """The WhatsApp threads outside a transaction (shared.adapters.firestore_conversations)."""
+
+    def get(self, request_id: str) -> Conversation | None: ...
+
+    def mark_read(self, request_id: str) -> None: ...
+
+    def unread_request_ids(self, limit: int = 500) -> set[str]: ...
+
+    def requests_for_whatsapp(self, e164: str, limit: int = 20) -> list[RemissionRequest]: ...
+
+    def add_unmatched(self, message: InboundMessage, received_at: datetime, reason: str) -> bool:
+        """Keep a message no request was found for; False when it was kept before."""
+
+    def unmatched(self, limit: int = 200) -> list[dict]: ...
 
 
 class MessageStore(Protocol):
@@ -462,6 +486,7 @@ class Dependencies:
 
     # Messages to requesters.
     messages: MessageStore | None = None
+    conversations: ConversationStore | None = None  # families' WhatsApp replies
     email: EmailNotifier | None = None
     whatsapp: WhatsAppNotifier | None = None  # None: WhatsApp not set up, click-to-chat
     site_url: str = ""  # the public site, for the status / re-upload link

@@ -121,6 +121,10 @@ def test_a_phone_photo_of_5_mb_is_shrunk_uploaded_and_reaches_the_operator(
     code = page.text_content("#code")
     assert re.fullmatch(r"[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}", code)
     assert page.is_visible("text=Langkah selanjutnya")
+    # When to expect the answer, from the office's calendar (computed by the server).
+    expected = page.text_content("#expected")
+    line = r"Perkiraan jawaban: \w+, \d{1,2} \w+( \d{4})?, sebelum pukul \d\d\.00"
+    assert re.fullmatch(line, expected), expected
     screenshot(page, "03-confirmation")
 
     request_id = by_code(firestore_client, code)
@@ -144,6 +148,7 @@ def test_a_phone_photo_of_5_mb_is_shrunk_uploaded_and_reaches_the_operator(
     page.click("#check")
     page.wait_for_selector("#result:not([hidden])")
     assert page.text_content("#result-title") == "Menunggu verifikasi petugas"
+    assert page.text_content("#result-expected").startswith("Perkiraan jawaban: ")
     items = page.locator("#timeline li").all_text_contents()
     assert items[0].startswith("Formulir diterima, menunggu foto KTP")
     assert any(item.startswith("Foto KTP diterima") for item in items)

@@ -90,7 +90,7 @@ def test_statuses_too_old_too_far_ahead_or_undated_are_ignored_inside_ones_appli
     assert deps.messages.get(mid).state is MessageState.ACCEPTED
     recent = int((NOW - timedelta(days=6, hours=23)).timestamp())
     _, answer = post(status_body("delivered", str(recent)), deps)
-    assert answer == {"applied": 1, "ignored_out_of_window": 0}
+    assert answer == {"applied": 1, "inbound": 0, "ignored_out_of_window": 0}
     assert deps.messages.get(mid).state is MessageState.DELIVERED
 
 
@@ -107,7 +107,7 @@ def test_a_late_sent_after_delivered_or_read_never_moves_the_message_back():
     for state in (MessageState.DELIVERED, MessageState.READ):
         deps, mid = deps_with(state)
         _, answer = post(status_body("sent", str(int(NOW.timestamp()))), deps)
-        assert answer == {"applied": 0, "ignored_out_of_window": 0}
+        assert answer == {"applied": 0, "inbound": 0, "ignored_out_of_window": 0}
         assert deps.messages.get(mid).state is state
 
 

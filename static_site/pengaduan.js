@@ -86,7 +86,7 @@
     };
     $('send').disabled = true;
     $('send-text').textContent = en() ? 'Sending…' : 'Mengirim…';
-    R.postJson('api/complaint', body).then(function (res) {
+    post(body, 0).then(function (res) {
       $('send').disabled = false;
       $('send-text').textContent = '';
       if (res.status === 200 || res.status === 201) { done(res.data); return; }
@@ -105,6 +105,16 @@
     }, function () {
       $('send').disabled = false;
       $('send-text').textContent = R.ui('network');
+    });
+  }
+
+  // A 503 means busy, nothing half-written: the same body (same key) again after a pause files
+  // one complaint, whichever try got through.
+  function post(body, tries) {
+    return R.postJson('api/complaint', body).then(function (res) {
+      if (res.status !== 503 || tries >= 2) return res;
+      $('send-text').textContent = en() ? 'The service is busy; trying again…' : 'Layanan sibuk; mencoba lagi…';
+      return R.wait(3000).then(function () { return post(body, tries + 1); });
     });
   }
 

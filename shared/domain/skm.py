@@ -113,6 +113,60 @@ ELEMENTS: tuple[Element, ...] = (
 )
 ELEMENT_CODES = tuple(e.code for e in ELEMENTS)
 
+# A courtesy translation for requesters who chose English (the regulation's text is the above).
+ELEMENTS_EN: dict[str, tuple[str, str, tuple[str, str, str, str]]] = {
+    "u1": (
+        "Requirements",
+        "How well do the service's requirements fit the kind of service?",
+        ("Not appropriate", "Less appropriate", "Appropriate", "Very appropriate"),
+    ),
+    "u2": (
+        "System, mechanism and procedure",
+        "How easy is the service's procedure at this unit?",
+        ("Not easy", "Less easy", "Easy", "Very easy"),
+    ),
+    "u3": (
+        "Completion time",
+        "How fast was the service given?",
+        ("Not fast", "Less fast", "Fast", "Very fast"),
+    ),
+    "u4": (
+        "Cost/fee",
+        "How fair is the cost/fee of the service?",
+        ("Very expensive", "Quite expensive", "Cheap", "Free"),
+    ),
+    "u5": (
+        "Product of the service",
+        "How well does what you received match what the service standard promises?",
+        ("Not appropriate", "Less appropriate", "Appropriate", "Very appropriate"),
+    ),
+    "u6": (
+        "Competence of the staff",
+        "How competent were the officers in giving the service?",
+        ("Not competent", "Less competent", "Competent", "Very competent"),
+    ),
+    "u7": (
+        "Conduct of the staff",
+        "How polite and friendly were the officers?",
+        (
+            "Not polite and friendly",
+            "Less polite and friendly",
+            "Polite and friendly",
+            "Very polite and friendly",
+        ),
+    ),
+    "u8": (
+        "Handling of complaints, suggestions and feedback",
+        "How are complaints, suggestions and feedback of service users handled?",
+        ("None", "Exists but does not work", "Works, not fully", "Well managed"),
+    ),
+    "u9": (
+        "Facilities",
+        "How good are the facilities (here: the site, the form and the WhatsApp/email messages)?",
+        ("Poor", "Fair", "Good", "Very good"),
+    ),
+}
+
 # The respondent profile the regulation's questionnaire asks (age as bands here: no birth year
 # is kept next to the answers).
 PROFILE: dict[str, dict[str, str]] = {
@@ -142,6 +196,22 @@ PROFILE: dict[str, dict[str, str]] = {
         "wirausaha": "Wirausaha",
         "lainnya": "Lainnya",
     },
+}
+PROFILE_EN: dict[str, dict[str, str]] = {
+    "age_band": {"17-24": "17–24 years", "25-34": "25–34 years", "35-44": "35–44 years"}
+    | {"45-54": "45–54 years", "55-64": "55–64 years", "65+": "65 years or more"},
+    "sex": {"l": "Male", "p": "Female"},
+    "education": {"sd": "Primary school or less", "smp": "Junior high school"}
+    | {"sma": "Senior high school", "diploma": "Diploma (D1–D4)", "s1": "Bachelor (S1)"}
+    | {"s2": "Master (S2)", "s3": "Doctorate (S3)"},
+    "occupation": {"pns": "Civil servant", "tni": "Armed forces", "polri": "Police"}
+    | {"swasta": "Private employee", "wirausaha": "Self-employed", "lainnya": "Other"},
+}
+PROFILE_LABELS_EN = {
+    "age_band": "Age",
+    "sex": "Sex",
+    "education": "Highest education",
+    "occupation": "Main occupation",
 }
 PROFILE_LABELS = {
     "age_band": "Usia",

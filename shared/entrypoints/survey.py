@@ -47,7 +47,7 @@ def handle(http_request: flask.Request, body: bytes, deps) -> flask.Response:
         figures["office"] = deps.office_name
         return json_response(figures)
     try:
-        opened = survey.check(deps, http_request.headers.get(TOKEN_HEADER))
+        opened = survey.check(deps, http_request.headers.get(TOKEN_HEADER), language)
     except survey.SurveyRefused as error:
         return _refusal(error, language)
     return json_response(

@@ -143,7 +143,9 @@ def invite_context(request: RemissionRequest, deps: Dependencies, language: str)
     if invitation is None:
         raise LookupError("no survey invitation for this request")
     return {
-        "survey_url": f"{deps.site_url.rstrip('/')}/survei.html#t={token}",
+        # An English request's link opens the page in English (the page's own choice too).
+        "survey_url": f"{deps.site_url.rstrip('/')}/survei.html#t={token}"
+        + ("&l=en" if language == "en" else ""),
         "valid_until": date_text(invitation.expires_at - timedelta(seconds=1), language),
     }
 
@@ -165,7 +167,7 @@ def _hash_of(token) -> str:
     return token_hash(token)
 
 
-def check(deps: Dependencies, token) -> OpenSurvey:
+def check(deps: Dependencies, token, language: str = "id") -> OpenSurvey:
     """May this link be answered now? Reads only; asking twice changes nothing."""
     invitation = deps.survey.invitation(_hash_of(token))
     state = "missing" if invitation is None else invitation.state(deps.clock.now())
@@ -175,7 +177,7 @@ def check(deps: Dependencies, token) -> OpenSurvey:
         skm.SERVICE_LABEL,
         deps.office_name,
         invitation.expires_at,
-        date_text(invitation.expires_at - timedelta(seconds=1)),
+        date_text(invitation.expires_at - timedelta(seconds=1), language),
     )
 
 

@@ -69,6 +69,12 @@ def test_a_requester_answers_the_survey_on_a_phone(page, site, firestore_client)
         ("occupation", "swasta"),
     ):
         page.locator(f"input[name={name}][value='{value}']").tap()
+    # English for a requester who asks: the regulation's elements in translation, and back.
+    page.click("#survey-lang")
+    assert page.inner_text("#u1 legend") == "1. Requirements"
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.click("#survey-lang")
+    assert page.inner_text("#u1 legend") == "1. Persyaratan"
     page.fill("#suggestion", "Jawaban WhatsApp cepat dan jelas.")
     assert "33 / 1000" in page.inner_text("#suggestion-count")
     serious = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]

@@ -141,11 +141,14 @@ def test_the_page_asks_the_domains_elements_with_their_wording():
         assert block, element.code
         assert element.label in block[0] and element.question in block[0]
         values = re.findall(
-            rf'name="{element.code}" value="(\d)" required> \d — ([^<]+)<', block[0]
+            rf'name="{element.code}" value="(\d)" required> \d — <span data-en="[^"]+">([^<]+)<',
+            block[0],
         )
         assert values == [
             (str(n), text) for n, text in zip(skm.SCALE, element.choices, strict=True)
         ]
+        english = skm.ELEMENTS_EN[element.code]
+        assert f'data-en="{english[0]}"' in block[0] and f'data-en="{english[1]}"' in block[0]
     for key, options in skm.PROFILE.items():
         assert re.findall(rf'name="{key}" value="([^"]+)"', page) == list(options)
     assert f'maxlength="{skm.SUGGESTION_MAX}"' in page

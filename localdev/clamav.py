@@ -143,3 +143,48 @@ class LocalClamav:
             ),
             ready_timeout=30,
         )
+
+
+def main() -> int:
+    """Start the two parts on free ports in a temporary folder, scan the test files through the
+    front, stop; the last line is key=value (`python -m localdev.clamav`)."""
+    import tempfile
+    import time
+
+    from localdev.processes import free_port
+
+    with tempfile.TemporaryDirectory() as scratch:
+        clamav = LocalClamav(Path(scratch) / "clamav", free_port(), free_port())
+        started = time.monotonic()
+        clamav.prepare()
+        prepared = time.monotonic() - started
+        parts = [clamav.clamd_process(Path(scratch)), clamav.scanner_process(Path(scratch))]
+        try:
+            for part in parts:
+                part.start()
+            for part in parts:
+                part.wait_ready(part.ready_check, part.ready_timeout)
+            ready = time.monotonic() - started
+            verdicts, timings = {}, []
+            for name, data in (
+                ("eicar", eicar()),
+                ("known_bad", clamav.known_bad_file.read_bytes()),
+                ("clean", known_bad_photo() + b"\0"),  # one byte more: another hash
+            ):
+                begun = time.monotonic()
+                answer = requests.post(f"{clamav.scanner_url}/scan", data=data, timeout=10)
+                timings.append(time.monotonic() - begun)
+                verdicts[name] = answer.json().get("verdict", answer.status_code)
+        finally:
+            for part in parts:
+                part.stop()
+    print(
+        f"database_s={prepared:.2f} ready_s={ready:.2f} "
+        + " ".join(f"{k}={v}" for k, v in verdicts.items())
+        + f" scan_ms_max={max(timings) * 1000:.0f}"
+    )
+    return 0 if list(verdicts.values()) == ["infected", "infected", "clean"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -454,7 +454,7 @@ _SETTLING = _TASKS + _DISPATCH_QUEUE + ("OPERATOR_ALERT_EMAIL",) + _SURVEY_INVIT
 # The office's calendar: its hours and closure days (Indonesia's holidays need no setting).
 _CALENDAR = ("SLA_WORKING_HOURS", "OFFICE_CLOSURES")
 # The requester's expected-answer line (submit and the status page).
-_PROMISE = _CALENDAR + ("ANSWER_PROMISE_WORKING_MINUTES",)
+_PROMISE = (*_CALENDAR, "ANSWER_PROMISE_WORKING_MINUTES")
 _RETENTION = (
     "KTP_DAYS_AFTER_CLOSE",
     "KTP_MAX_DAYS",
@@ -545,7 +545,7 @@ FUNCTION_SETTINGS: dict[str, tuple[str, ...]] = {
     "retention": _FIRESTORE
     + _KTP_FILES
     + _RETENTION
-    + ("SLA_WORKING_HOURS", "RETENTION_URL", "SCHEDULER_SERVICE_ACCOUNT"),
+    + ("SLA_WORKING_HOURS", "OFFICE_CLOSURES", "RETENTION_URL", "SCHEDULER_SERVICE_ACCOUNT"),
 }
 
 # The Settings field each setting is read into (the others are in `sdp` or `messaging`).

@@ -181,7 +181,7 @@ def test_every_function_that_keeps_the_clock_gets_the_same_calendar(tmp_path):
 
     key = tmp_path / "signer.json"
     ensure_local_service_account(key)
-    for function in ("submit", "status", "operator"):
+    for function in ("submit", "status", "operator", "retention"):
         env = {**local_env(key), "FUNCTION_TARGET": function, "OFFICE_CLOSURES": "2026-08-19"}
         deps = bootstrap(Settings.from_env(env), function=function, sdp=object())
         assert not deps.office_hours.is_working_day(date(2026, 8, 17)), function

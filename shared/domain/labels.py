@@ -113,6 +113,9 @@ AUDIT_ACTION_LABELS = {
     "data_subject_erased": "Data pemohon dihapus atas permintaan",
     "privacy_request_received": "Permintaan data pribadi dari pemohon diterima",
     "privacy_request_closed": "Permintaan data pribadi ditindaklanjuti",
+    "complaint_received": "Pengaduan diterima",
+    "complaint_viewed": "Melihat pengaduan",
+    "complaint_answered": "Pengaduan dijawab",
 }
 
 # The details an audit event carries, named for the audit page.
@@ -145,4 +148,9 @@ AUDIT_DETAIL_LABELS = {
     "redacted": "data pribadi dihapus",
     "overdue": "terlambat",
     "state": "hasil",
+    # Complaints (shared.service_layer.complaints).
+    "category": "kategori",
+    "linked": "terkait permohonan",
+    "within_sla": "dalam target waktu",
+    "channels": "saluran",
 }

@@ -78,6 +78,8 @@ def readable(deps: Dependencies, events: list[AuditEvent]) -> list[AuditRow]:
         kind, _, rest = target.partition(":")
         if kind == "operator":
             return f"akun {rest}"
+        if kind == "complaint":
+            return f"pengaduan {rest}"
         if kind == "template":
             message_kind, _, language = rest.partition(":")
             return f"templat {_value('kind', message_kind)} ({_value('language', language)})"

@@ -321,6 +321,8 @@ def test_operators_see_the_queue_and_answer_on_the_page_admins_do_not(limiter):
 
     admin = Desk(deps).sign_in(make_operator(deps, "admin.satu", Role.ADMIN))
     assert admin.page("/complaints")[0] == 403
+    _, trail = admin.page("/admin/audit")
+    assert "Pengaduan dijawab" in trail and f"pengaduan {complaint.number}" in trail
     remisi = Desk(deps).sign_in(make_operator(deps, "siti.remisi", Role.OPERATOR_REMISI))
     status, report = remisi.page("/reports", month="2026-11")
     assert status == 200 and "Dijawab dalam 5 hari kerja" in report

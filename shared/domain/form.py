@@ -12,6 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+# Pure libraries (no I/O), imported here so that a function instance loads them at its start,
+# not within the first submit's deadline.
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
 from shared.domain.model import (
     KTP_MAX_BYTES,
     InformationKind,
@@ -192,8 +197,6 @@ def ascii_digits(raw: str) -> str:
 def normalize_whatsapp(raw: str) -> str | None:
     """Indonesian mobile numbers as people type them (0812…, +62 812…, 62812…, 812…) → E.164,
     checked with libphonenumber's Indonesian plan (a landline has no WhatsApp)."""
-    import phonenumbers
-
     if not isinstance(raw, str) or len(raw) > _PHONE_MAX_TYPED:
         return None
     typed = ascii_digits(unicodedata.normalize("NFKC", raw)).strip()
@@ -226,8 +229,6 @@ def normalize_whatsapp(raw: str) -> str | None:
 def normalize_email(raw: str) -> str | None:
     """Syntax only (no DNS: a submit must not wait on, or fail with, a resolver). The domain
     is lower-cased (and IDNA-checked), the local part kept as typed."""
-    from email_validator import EmailNotValidError, validate_email
-
     email = raw.replace(" ", "")
     if not _EMAIL.match(email) or ".." in email:
         return None

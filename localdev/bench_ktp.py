@@ -240,6 +240,23 @@ def image_bomb_pdf(width: int = 20_000, height: int = 20_000) -> bytes:
     )
 
 
+def soft_mask_bomb_pdf(width: int = 12_000, height: int = 12_000) -> bytes:
+    """A 10 x 10 image whose soft mask is 144 MP: pdfium decodes the mask in full, and its own
+    count of a page's images sees only the 100 pixels."""
+    mask = _stream(
+        _zlib_repeated(bytes(width), height),
+        f"/Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace "
+        "/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode ",
+    )
+    image = _stream(
+        _zlib_repeated(bytes(30), 10),
+        "/Type /XObject /Subtype /Image /Width 10 /Height 10 /ColorSpace /DeviceRGB "
+        "/BitsPerComponent 8 /SMask 6 0 R /Filter /FlateDecode ",
+    )
+    body = pdf([b"q 500 0 0 700 40 60 cm /Im1 Do Q"], extra={"obj1": image, "obj2": mask})
+    return body.replace(b"/Resources << /Font", b"/Resources << /XObject << /Im1 5 0 R >> /Font", 1)
+
+
 KINDS = {
     # name: (maker, declared type, hostile)
     "phone JPEG 12 MP ~2 MB": (phone_jpeg, "image/jpeg", False),
@@ -255,6 +272,7 @@ KINDS = {
     "PDF with JavaScript, action, attachment": (active_pdf, "application/pdf", True),
     "PDF that is also HTML": (html_pdf, "application/pdf", True),
     "PDF drawing a 400 MP image": (image_bomb_pdf, "application/pdf", True),
+    "PDF image with a 144 MP soft mask": (soft_mask_bomb_pdf, "application/pdf", True),
 }
 PHONE = "phone JPEG 12 MP ~2 MB"
 CONCURRENT = "4 pixel-bomb JPEGs at once (threads)"

@@ -33,6 +33,8 @@ PDF_RENDER_DPI = 200
 PDF_MAX_PAGE_POINTS = 14_400
 # Forms within forms a page may nest; every image inside them is counted before rendering.
 PDF_MAX_FORM_DEPTH = 16
+# Objects a page's resources may reach (fonts, forms, images...); a scan needs a few dozen.
+PDF_MAX_RESOURCE_NODES = 20_000
 JPEG_QUALITY = 85
 # How long a check waits for the one before it; then the upload is left to the reconciliation.
 CHECK_WAIT_SECONDS = 60
@@ -404,7 +406,7 @@ def _inspect_pdf(data: bytes, limits: KtpLimits) -> Inspection:
         code = "pdf_encrypted" if error.err_code == pdfium_c.FPDF_ERR_PASSWORD else "unreadable"
         return Inspection(False, code)
     try:
-        pages = _render_pages(document, limits)
+        pages = _render_pages(document, data, limits)
     except _Refused as refused:
         return Inspection(False, refused.code)
     except (pdfium.PdfiumError, OSError, ValueError):
@@ -414,7 +416,7 @@ def _inspect_pdf(data: bytes, limits: KtpLimits) -> Inspection:
     return Inspection(True, content_type=KtpContentType.PDF, pages=pages)
 
 
-def _render_pages(document, limits: KtpLimits) -> tuple[StoredImage, ...]:
+def _render_pages(document, data: bytes, limits: KtpLimits) -> tuple[StoredImage, ...]:
     import pypdfium2.raw as pdfium_c
 
     count = len(document)
@@ -422,6 +424,7 @@ def _render_pages(document, limits: KtpLimits) -> tuple[StoredImage, ...]:
         raise _Refused("unreadable")
     if count > limits.pdf_max_pages:
         raise _Refused("pdf_too_many_pages")
+    declared = _declared_pixels(data, count)
     # Every page is measured before any is rendered: pdfium decodes a page's images in full.
     scales = []
     for index in range(count):
@@ -437,6 +440,7 @@ def _render_pages(document, limits: KtpLimits) -> tuple[StoredImage, ...]:
                     pixels += math.prod(item.get_px_size())
                 elif item.level >= PDF_MAX_FORM_DEPTH - 1:
                     raise _Refused("unreadable")  # nested deeper than its images were counted
+            pixels = max(pixels, declared[index])
             if pixels > limits.max_pixels or pixels * 4 > limits.max_decode_bytes:
                 raise _Refused("too_many_pixels")
             scales.append(min(PDF_RENDER_DPI / 72, limits.max_side / max(width, height)))
@@ -446,8 +450,8 @@ def _render_pages(document, limits: KtpLimits) -> tuple[StoredImage, ...]:
     for index, scale in enumerate(scales):
         page = document[index]
         try:
-            # No forms, no scripts: pdfium draws the page's content and nothing runs.
-            bitmap = page.render(scale=scale, may_draw_forms=False)
+            # No forms, no annotations, no scripts: pdfium draws the page's content only.
+            bitmap = page.render(scale=scale, may_draw_forms=False, draw_annots=False)
             image = bitmap.to_pil()
             bitmap.close()
         finally:
@@ -455,6 +459,67 @@ def _render_pages(document, limits: KtpLimits) -> tuple[StoredImage, ...]:
         rendered.append(StoredImage(_encode_jpeg(image), KtpContentType.JPEG))
         del image
     return tuple(rendered)
+
+
+def _declared_pixels(data: bytes, count: int) -> list[int]:
+    """Per page, the pixels its images declare in their dictionaries, soft masks and masks
+    included (pdfium decodes those in full too, and counts only the image itself), through
+    forms, patterns and fonts' resources; read by pypdf without decoding any stream."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            reader.decrypt("")  # pdfium opened it: no user password
+        if len(reader.pages) != count:
+            raise _Refused("unreadable")  # the two readers disagree about the document
+        return [_resource_pixels(_resources_of(page)) for page in reader.pages]
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+        raise _Refused("unreadable") from error
+
+
+def _resources_of(page):
+    node, resources = page, page.get("/Resources")
+    for _ in range(32):  # inherited from the page tree, as the specification allows
+        if resources is not None or "/Parent" not in node:
+            break
+        node = node["/Parent"].get_object()
+        resources = node.get("/Resources")
+    return resources
+
+
+def _resource_pixels(resources) -> int:
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    total, seen, todo, steps = 0, set(), [resources], 0
+    while todo:
+        node = todo.pop()
+        steps += 1
+        if steps > PDF_MAX_RESOURCE_NODES:
+            raise _Refused("unreadable")
+        if isinstance(node, IndirectObject):
+            if (node.idnum, node.generation) in seen:
+                continue
+            seen.add((node.idnum, node.generation))
+            node = node.get_object()
+        if isinstance(node, ArrayObject):
+            todo.extend(v for v in node if isinstance(v, IndirectObject | DictionaryObject))
+        elif isinstance(node, DictionaryObject):  # streams too
+            if node.get("/Subtype") == "/Image":
+                total += _number(node, "/Width") * _number(node, "/Height")
+            todo.extend(
+                v
+                for k, v in node.items()
+                if k not in ("/Parent", "/P")
+                and isinstance(v, IndirectObject | DictionaryObject | ArrayObject)
+            )
+    return total
+
+
+def _number(node, key: str) -> int:
+    value = node.get(key, 0)
+    return int(value.get_object() if hasattr(value, "get_object") else value)
 
 
 # --- memory -----------------------------------------------------------------------------------

@@ -52,10 +52,12 @@ def test_every_page_becomes_one_image_in_order_within_the_bounds():
         (bench_ktp.many_page_pdf(40), "pdf_too_many_pages"),
         (bench_ktp.huge_page_pdf(), "pdf_page_too_large"),
         (bench_ktp.image_bomb_pdf(4_500, 4_500), "too_many_pixels"),  # 81 MB to decode
+        # pdfium counts the 10 x 10 image only, then decodes its 144 MP mask (190 MB peak).
+        (bench_ktp.soft_mask_bomb_pdf(), "too_many_pixels"),
         (encrypted_pdf_bytes(), "pdf_encrypted"),
         (b"%PDF-1.7\n garbage", "unreadable"),
     ],
-    ids=["pages", "page-size", "image-bomb", "encrypted", "garbage"],
+    ids=["pages", "page-size", "image-bomb", "soft-mask-bomb", "encrypted", "garbage"],
 )
 def test_a_pdf_past_the_bounds_is_refused_before_rendering(data, code):
     assert inspect_ktp(data, "application/pdf").rejection_code == code
@@ -172,3 +174,13 @@ def test_images_inside_forms_are_counted_and_nesting_is_bounded():
         "too_many_pixels"
     )
     assert inspect_ktp(nested_forms_pdf(20), "application/pdf").rejection_code == "unreadable"
+
+
+def test_a_scanned_pdf_with_its_photo_is_accepted():
+    """What a phone's scanner app writes: one photo per page (here by Pillow, a JPEG image)."""
+    scans = [Image.new("RGB", (1700, 2200), (200, 180, 160)) for _ in range(2)]
+    out = io.BytesIO()
+    scans[0].save(out, format="PDF", save_all=True, append_images=scans[1:], resolution=200)
+    result = inspect_ktp(out.getvalue(), "application/pdf")
+    assert result.accepted and len(result.pages) == 2
+    assert images(result)[0].getpixel((100, 100))[0] > 150

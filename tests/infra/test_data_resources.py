@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from shared.adapters import (
+    firestore_complaints,
     firestore_messages,
     firestore_operators,
     firestore_privacy,
@@ -108,6 +109,8 @@ def test_ttl_covers_the_bookkeeping_and_never_a_request():
         firestore_operators.SIGN_IN_FAILURES,
         firestore_operators.SESSIONS,
         firestore_operators.AUDIT,
+        # A complaint is kept a year (shared.domain.complaints.RETENTION), then deleted.
+        firestore_complaints.COMPLAINTS,
     }
     assert set(attr(firestore(), "ttl_collections")) == collections
     # A TTL on these deleted open requests 90 days after submission (issue 11): the retention

@@ -102,7 +102,7 @@ module "firestore" {
   # Bookkeeping only. Requests, their tracking codes and messages have no TTL: a TTL deleted
   # open requests 90 days after submission; the retention function redacts closed ones instead.
   ttl_field       = "purge_after"
-  ttl_collections = ["idempotency_keys", "rate_limits", "sign_in_failures", "operator_sessions", "audit_events"]
+  ttl_collections = ["idempotency_keys", "rate_limits", "sign_in_failures", "operator_sessions", "audit_events", "complaints"]
 
   point_in_time_recovery = var.firestore_point_in_time_recovery
   delete_protection      = var.deletion_protection

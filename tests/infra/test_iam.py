@@ -73,6 +73,12 @@ EXPECTED = {
     ("complaint", "roles/datastore.user", "project"),
     ("complaint", "roles/cloudtasks.enqueuer", "queue:dispatch"),
     ("complaint", "roles/iam.serviceAccountUser", "service_account:tasks_invoker"),
+    # privacy_request: reads requests (code + contact), writes the request about the data and
+    # queues its confirmation.
+    ("allUsers", "roles/run.invoker", "function:privacy-request"),
+    ("privacy_request", "roles/datastore.user", "project"),
+    ("privacy_request", "roles/cloudtasks.enqueuer", "queue:dispatch"),
+    ("privacy_request", "roles/iam.serviceAccountUser", "service_account:tasks_invoker"),
     # survey: reads invitations and figures, writes anonymous answers. Whoever settles an
     # answer's messages (operator, dispatch, both webhooks) writes survey links with the key.
     ("allUsers", "roles/run.invoker", "function:survey"),

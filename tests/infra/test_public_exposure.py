@@ -122,6 +122,7 @@ def test_only_submit_is_public_and_it_is_behind_cloud_armor():
         "submit",
         "status",
         "reupload",
+        "privacy-request",
         "complaint",
         "survey",
         "operator",

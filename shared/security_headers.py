@@ -62,6 +62,7 @@ def apply(response, headers: dict[str, str]):
 # --- the pages' own policy, per environment ----------------------------------------------------
 
 TURNSTILE_ORIGIN = "https://challenges.cloudflare.com"
+TURNSTILE_SCRIPT = f"{TURNSTILE_ORIGIN}/turnstile/v0/api.js"
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,11 @@ _SCRIPT = re.compile(
 _SCRIPT_SRC = re.compile(r"script-src [^;\"]*")
 _RULES = re.compile(r'<script type="application/json" id="form-rules">.*?</script>', re.S)
 _POLICY = re.compile(r'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(">)')
+# Where the form's script finds the Turnstile widget (static_site/form.js): empty, no CAPTCHA.
+_TURNSTILE_META = re.compile(
+    r'<meta name="turnstile-site-key" content="[^"]*" data-script="[^"]*">'
+)
+_SITE_KEY = re.compile(r"[A-Za-z0-9_-]{1,100}")
 LOCAL = security_headers.ENVIRONMENTS["local"]
 
 
@@ -143,15 +148,25 @@ def environment_policy(
     )
 
 
+def with_turnstile(page: str, site_key: str) -> str:
+    """The page's Turnstile meta with `site_key` and the widget's script ("" for both: none)."""
+    if site_key and not _SITE_KEY.fullmatch(site_key):
+        raise ValueError("a Turnstile site key is letters, digits, _ and - only")
+    script = security_headers.TURNSTILE_SCRIPT if site_key else ""
+    meta = f'<meta name="turnstile-site-key" content="{site_key}" data-script="{script}">'
+    return _TURNSTILE_META.sub(lambda _: meta, page)
+
+
 def generate_page(
     page: str,
     css: str,
     rules_json: str,
     environment: security_headers.SiteEnvironment = LOCAL,
-    turnstile: bool = False,
+    turnstile_site_key: str = "",
 ) -> str:
     page = inline_scripts(inline_stylesheet(page, css), read_site_script, rules_json)
-    return environment_policy(page, environment, turnstile)
+    page = with_turnstile(page, turnstile_site_key)
+    return environment_policy(page, environment, bool(turnstile_site_key))
 
 
 def build(
@@ -180,7 +195,7 @@ def build(
             source = service_standard.page(office)
         else:
             source = (SITE / name).read_text(encoding="utf-8")
-        page = generate_page(source, css, rules_json, environment, bool(turnstile_site_key))
+        page = generate_page(source, css, rules_json, environment, turnstile_site_key)
         (out / name).write_text(page, encoding="utf-8")
 
 

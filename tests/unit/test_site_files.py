@@ -112,13 +112,20 @@ def test_a_turnstile_site_key_opens_the_form_pages_to_cloudflares_challenge_only
             assert policy["frame-src"] == [origin], name
         else:
             assert origin not in str(policy), name
-    # Building again without the key takes it away (the build is idempotent either way).
-    page = (out / "index.html").read_text(encoding="utf-8")
-    again = site_files.environment_policy(page, security_headers.ENVIRONMENTS["production"])
-    assert origin not in again and "frame-src" not in again
+    # The form's script finds the key and the widget's script in its meta (static_site/form.js).
+    form = (out / "index.html").read_text(encoding="utf-8")
     assert (
-        site_files.environment_policy(again, security_headers.ENVIRONMENTS["production"]) == again
-    )
+        '<meta name="turnstile-site-key" content="0x4AAAAAAAtest" '
+        f'data-script="{security_headers.TURNSTILE_SCRIPT}">'
+    ) in form
+    assert security_headers.TURNSTILE_SCRIPT.startswith(origin + "/")
+    # Building again without the key takes it away (the build is idempotent either way).
+    production = security_headers.ENVIRONMENTS["production"]
+    css = site_files.STYLESHEET.read_text(encoding="utf-8")
+    rules = site_files.render(site_files.rules())
+    again = site_files.generate_page(form, css, rules, production)
+    assert origin not in again and "frame-src" not in again
+    assert site_files.generate_page(again, css, rules, production) == again
 
 
 def test_committed_pages_are_the_local_build():
@@ -149,3 +156,15 @@ def test_a_build_replaces_only_an_earlier_build(tmp_path):
 def test_every_page_of_the_site_is_built():
     # A page left out of PAGES would keep its source policy (and no inlined scripts).
     assert {p.name for p in site_files.SITE.glob("*.html")} == set(site_files.PAGES)
+
+
+def test_without_a_site_key_no_page_names_turnstile_and_a_bad_key_is_refused(tmp_path):
+    out = _built(tmp_path, "production")
+    for name in site_files.PAGES:
+        page = (out / name).read_text(encoding="utf-8")
+        assert security_headers.TURNSTILE_ORIGIN not in page, name
+    assert '<meta name="turnstile-site-key" content="" data-script="">' in (
+        out / "index.html"
+    ).read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="site key"):
+        site_files.with_turnstile("", '0x4"><script>alert(1)</script>')

@@ -82,3 +82,26 @@ def answer_complaint(ctx: Context) -> flask.Response:
     except ValueError as error:
         return _page(ctx, complaint_id, 400, error=str(error), draft=text[:5000])
     return redirect(f"{BASE}/complaints/{complaint_id}?ok=answered")
+
+
+@routes.post(
+    "/complaints/<complaint_id>/messages/<message_id>/<action>",
+    Permission.COMPLAINTS,
+    "/complaints/{id}/messages/no-such-message/sent",
+)
+def complaint_message(ctx: Context) -> flask.Response:
+    """Sent by hand (the WhatsApp link), or settle a message whose outcome is unknown."""
+    complaint_id = ctx.params["complaint_id"]
+    if not _ID.match(complaint_id):
+        return not_found(ctx)
+    try:
+        complaints.settle_message(
+            ctx.deps,
+            ctx.operator.username,
+            complaint_id,
+            ctx.params["message_id"],
+            ctx.params["action"],
+        )
+    except complaints.NotFound:
+        return not_found(ctx)
+    return redirect(f"{BASE}/complaints/{complaint_id}")

@@ -325,5 +325,44 @@ def month_figures(deps: Dependencies, month: str):
     )
 
 
+# An operator's actions on a complaint's message: the manual WhatsApp fallback, and the three
+# ways to settle a message whose outcome is unknown (as on a request's page).
+MESSAGE_ACTIONS = {
+    "sent": ("message_sent_manually", "mark_manually_sent"),
+    "send_again": ("message_sent_again", "send_again"),
+    "confirm_sent": ("message_confirmed_sent", "confirm_sent"),
+    "give_up": ("message_given_up", "abandon"),
+}
+
+
+def settle_message(
+    deps: Dependencies, operator: str, complaint_id: str, message_id: str, action: str
+) -> bool:
+    """One audited action on one of this complaint's messages (dispatch.operator_settles: the
+    message, its audit event and, for "send again", its new task, in one transaction)."""
+    from shared.service_layer import dispatch
+
+    message = deps.messages.get(message_id)
+    if action not in MESSAGE_ACTIONS or message is None or message.request_id != complaint_id:
+        raise NotFound
+    complaint = deps.complaints.get(complaint_id)
+    if complaint is None:
+        raise NotFound
+    audit_action, method = MESSAGE_ACTIONS[action]
+    dispatch.operator_settles(
+        deps,
+        message_id,
+        lambda m, now: getattr(m, method)(operator, now),
+        audit=lambda now: AuditEvent(
+            now,
+            operator,
+            audit_action,
+            f"complaint:{complaint.number}",
+            {"message": message_id},
+        ),
+    )
+    return True
+
+
 def messages_of(deps: Dependencies, complaint_id: str) -> list[Message]:
     return deps.messages.for_request(complaint_id)

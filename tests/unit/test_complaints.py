@@ -326,3 +326,34 @@ def test_operators_see_the_queue_and_answer_on_the_page_admins_do_not(limiter):
     remisi = Desk(deps).sign_in(make_operator(deps, "siti.remisi", Role.OPERATOR_REMISI))
     status, report = remisi.page("/reports", month="2026-11")
     assert status == 200 and "Dijawab dalam 5 hari kerja" in report
+
+
+def test_without_whatsapp_set_up_an_operator_sends_the_link_and_marks_it(limiter):
+    from shared.domain.accounts import Role
+    from tests.fakes import fake_operator_dependencies
+    from tests.unit.test_operator_services import Desk, make_operator
+
+    core = fake_dependencies(clock=FixedClock(FRIDAY_AFTERNOON))
+    deps = fake_operator_dependencies(fake_dispatch_dependencies(core), office_hours=HOURS)
+    deps.whatsapp = None  # no WHATSAPP_PHONE_NUMBER_ID: click-to-chat links for operators
+    complaint = complaints.file_complaint(payload(), "c", deps, limiter).complaint
+    task = DispatchTask(
+        complaint.complaint_id, MessageKind.COMPLAINT_RECEIPT, 1, dispatch.Channel.WHATSAPP
+    )
+    assert dispatch.run_dispatch(task, deps) == "manual"
+    (message,) = deps.messages.for_request(complaint.complaint_id)
+    assert message.state is MessageState.MANUAL_PENDING
+    assert message.manual_link.startswith("https://wa.me/6281234567890?text=")
+
+    desk = Desk(deps).sign_in(make_operator(deps, "budi.divpas", Role.OPERATOR_DIVPAS))
+    _, page = desk.page(f"/complaints/{complaint.complaint_id}")
+    assert "Sudah dikirim manual" in page and "https://wa.me/6281234567890" in page
+    base = f"/complaints/{complaint.complaint_id}/messages/{message.message_id}"
+    assert desk.post(f"{base}/sent").status_code == 303
+    assert deps.messages.get(message.message_id).state is MessageState.MANUAL_SENT
+    assert desk.post(f"{base}/sent").status_code == 303  # again: nothing changes
+    other = f"/complaints/{'0' * 32}/messages/{message.message_id}/sent"
+    assert desk.post(other).status_code == 404  # not this complaint's message
+    assert desk.post(f"{base}/delete").status_code == 404
+    marked = [e for e in deps.audit.recent() if e.action == "message_sent_manually"]
+    assert len(marked) == 1 and marked[0].target == f"complaint:{complaint.number}"

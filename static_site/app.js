@@ -44,6 +44,11 @@
     st_title: 'Check request status', st_intro: 'Enter the tracking code and the WhatsApp number or email you used on the form.',
     tracking_code: 'Tracking code', tracking_hint: 'Example: ACE-FGH-JK3', contact: 'WhatsApp number or email',
     st_check: 'Check status', st_now: 'Status now', st_history: 'History', st_upload_title: 'Upload your KTP again',
+    st_pv_title: 'A request about your personal data',
+    st_pv_hint: 'Under Law 27 of 2022. An administrator handles it; a receipt is sent to your WhatsApp and email.',
+    st_pv_kind: 'What you ask for', st_pv_akses: 'A copy of my data (with the KTP photo)',
+    st_pv_koreksi: 'Correction of wrong data', st_pv_hapus: 'Deletion of my data (once the request is finished)',
+    st_pv_note: 'Note (needed for a correction: which data and the right value)', st_pv_send: 'Send request',
     st_upload: 'Upload KTP', st_checking: 'Checking…', st_uploaded: 'KTP uploaded. It is being checked now.',
     // privacy
     pv_title: 'Privacy notice', pv_who: 'Who processes your data', pv_who_text: 'The personal data controller is',

@@ -49,6 +49,7 @@
       if (res.status === 200) { last = query; show(res.data); return; }
       $('result').hidden = true;
       $('reupload').hidden = true;
+      $('privacy').hidden = true;
       if (res.status === 400 && res.data.errors) {
         Object.keys(res.data.errors).forEach(function (f) { if ($(f + '-err')) fieldError(f, res.data.errors[f].message); });
       }
@@ -90,6 +91,7 @@
       list.appendChild(li);
     });
     $('reupload').hidden = !data.can_upload;
+    $('privacy').hidden = false;
     if (!quiet) $('result').focus();
   }
 
@@ -134,6 +136,33 @@
   }
   function EN() { return R.lang() === 'en'; }
 
+  // A request about one's data, proven with the code and contact the result was shown for.
+  function askPrivacy() {
+    fieldError('note', null);
+    $('pv-text').textContent = '';
+    $('pv_send').disabled = true;
+    R.postJson('api/privacy_request', {
+      tracking_code: last.tracking_code, contact: last.contact, kind: $('pv_kind').value,
+      note: $('note').value, language: R.lang()
+    }).then(function (res) {
+      $('pv_send').disabled = false;
+      if (res.status === 201 || res.status === 200) {
+        $('pv-text').textContent = EN()
+          ? 'Request received. A receipt is on its way to your WhatsApp and email.'
+          : 'Permintaan diterima. Tanda terima dikirim ke WhatsApp dan email Anda.';
+        return;
+      }
+      if (res.status === 400 && res.data.errors && res.data.errors.note) {
+        fieldError('note', res.data.errors.note.message);
+        return;
+      }
+      $('pv-text').textContent = res.data.message || R.ui('server');
+    }, function () {
+      $('pv_send').disabled = false;
+      $('pv-text').textContent = R.ui('network');
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     var params = new URLSearchParams(location.search);
     var code = params.get('kode');
@@ -144,6 +173,7 @@
     } catch (e) { /* nothing saved */ }
     $('lookup').addEventListener('submit', lookup);
     $('upload').addEventListener('click', upload);
+    $('pv_send').addEventListener('click', askPrivacy);
     R.rules().then(function (loaded) { rules = loaded; });
     // The status texts come from the server in the language asked for: ask again on a switch.
     document.addEventListener('remisi:lang', function () { if (last) lookup(); });

@@ -129,6 +129,12 @@ class _AlwaysAllowed:
     def hit(self, key, limit, window, now):
         return True
 
+    def failures(self, keys):  # the status page counts failures (public._find)
+        return {}
+
+    def count(self, keys, now, purge_after):
+        pass
+
 
 def test_the_sweep_handles_a_raw_upload_whose_event_never_came(core):
     request = submitted(core)

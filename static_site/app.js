@@ -64,7 +64,7 @@
     pv_r2: 'To correct wrong or incomplete data: tell us the correction; if the request must be made again, submit a new one with the right data and ask for the old one to be deleted.',
     pv_r3: 'To ask for deletion and to withdraw consent: once the request is finished, its KTP photo and personal data are deleted and only figures without identity remain for the reports. A request still in progress is answered or expires first.',
     pv_r4: 'To object and to complain.', pv_r5: 'To be told within 3 × 24 hours if the protection of your personal data fails.',
-    pv_contact: 'Contact', pv_contact_text: 'To use your rights, give your tracking code and the WhatsApp number or email you used, and contact:',
+    pv_contact: 'Contact', pv_contact_text: 'To use your rights, open the status page, enter your tracking code and the WhatsApp number or email you used, and send a request about your personal data (a receipt goes to your WhatsApp and email). Or give both and contact:',
     pv_email: 'Email:', pv_phone: 'Phone:',
     // complaints (pengaduan.html) and the footer of every page
     ft_complain: 'A complaint about this service?', ft_form: 'File a complaint', ft_standard: 'Service standard',

@@ -43,5 +43,9 @@ def test_the_rights_it_promises_have_code():
     assert "setelah permohonan selesai, foto KTP dan data pribadinya dihapus" in PAGE
     paths = {route.example for route in privacy_pages.routes.routes}
     assert {"/admin/privacy/export", "/admin/privacy/erase"} <= paths
+    # Asked from the status page, where the form posts to the function that takes it.
+    assert "buka halaman Cek status" in PAGE
+    status = (SITE / "status.js").read_text()
+    assert "api/privacy_request" in status and 'id="pv_kind"' in (SITE / "status.html").read_text()
     # No promise of a deletion the code does not do, nor of an edit form it does not have.
     assert "90 hari setelah permohonan dibuat" not in KEEP.split("Data pribadi")[1]

@@ -69,6 +69,10 @@ resource "google_firestore_index" "composite" {
   }
 }
 
+# A collection taken out of ttl_collections loses its policy on the next apply (the field's
+# config returns to the default: no TTL, indexed). That is how requests, tracking codes and
+# messages left it (issue 11: open requests were deleted 90 days after submission); their old
+# documents still carry the field, and the retention function rewrites them without it.
 resource "google_firestore_field" "ttl" {
   for_each = toset(var.ttl_collections)
 

@@ -87,6 +87,8 @@ def test_the_form_bounds_every_field():
     assert errors_of(payload(name="R2-D2")) == {"name": "invalid_name"}
     assert errors_of(payload(category="spam")) == {"category": "invalid_choice"}
     assert errors_of(payload(idempotency_key="short")) == {"idempotency_key": "invalid_key"}
+    # The request form's honeypot: a bot that fills it is refused before anything else.
+    assert errors_of(payload(website="http://spam.example", text="")) == {"website": "honeypot"}
     # Paragraphs are kept, runs of spaces folded.
     kept = parse_complaint(payload(text="Baris   satu cukup panjang.\r\n\r\n\r\nBaris dua."))
     assert kept.text == "Baris satu cukup panjang.\n\nBaris dua."

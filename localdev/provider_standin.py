@@ -104,7 +104,7 @@ class StandIn:
                 Rule("/_control/messages", endpoint="list", methods=["GET"]),
                 Rule("/_control/whatsapp/inbound", endpoint="inbound", methods=["POST"]),
                 Rule("/_control/clear", endpoint="clear", methods=["POST"]),
-                *TurnstileStandIn.RULES,
+                *TurnstileStandIn.rules(),
             ]
         )
 
@@ -518,10 +518,13 @@ class TurnstileStandIn:
     "outcome": "accept" | "reject" | "timeout" | "error"}) and are good once, as Cloudflare's
     are; "timeout" answers only after `delay` seconds (default 10), "error" with a 500."""
 
-    RULES = (
-        Rule("/turnstile/v0/siteverify", endpoint="ts_siteverify", methods=["POST"]),
-        Rule("/_control/turnstile/token", endpoint="ts_token", methods=["POST"]),
-    )
+    @staticmethod
+    def rules() -> tuple[Rule, ...]:
+        # New rules for each map: a werkzeug Rule is bound to one map only.
+        return (
+            Rule("/turnstile/v0/siteverify", endpoint="ts_siteverify", methods=["POST"]),
+            Rule("/_control/turnstile/token", endpoint="ts_token", methods=["POST"]),
+        )
 
     def __init__(self, secret: str):
         self.secret = secret

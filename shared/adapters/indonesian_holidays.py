@@ -1,9 +1,10 @@
 """Indonesia's days off from the `holidays` package: public holidays and cuti bersama (its
-government category), in Bahasa Indonesia. Years are computed when first asked for (the
-package expands on demand), so a cold start pays only for the import."""
+government category), in Bahasa Indonesia. The package is loaded when the instance's
+container is made; each year is computed when first asked for (the package expands on demand)."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import date
 
@@ -35,4 +36,12 @@ def office_calendar(hours_spec: str, closures_spec: str = ""):
     from shared.domain.sla import OfficeHours
 
     closures = parse_closures(closures_spec)
-    return OfficeHours.parse(hours_spec).with_calendar(closed_on(IndonesianHolidays(), closures))
+    days = shared_holidays()
+    days(date.today())  # loaded with the instance, not on its first request (~0.3 s)
+    return OfficeHours.parse(hours_spec).with_calendar(closed_on(days, closures))
+
+
+@functools.cache
+def shared_holidays() -> IndonesianHolidays:
+    """One table per process: every container of the instance reads the same days."""
+    return IndonesianHolidays()

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import math
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,14 +69,15 @@ class AccountRow:
     locked: bool  # the mild delay on the name from every client is running
 
 
-_dummy_hashes: dict[int, str] = {}
+# Per hasher object, not per id(): an id is reused once its object is gone, and a dummy made
+# by another hasher fails to parse at once, which would make the unknown path fast again.
+_dummy_hashes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _dummy_hash(deps: Dependencies) -> str:
-    key = id(deps.hasher)
-    if key not in _dummy_hashes:
-        _dummy_hashes[key] = deps.hasher.hash(_DUMMY_PASSWORD)
-    return _dummy_hashes[key]
+    if deps.hasher not in _dummy_hashes:
+        _dummy_hashes[deps.hasher] = deps.hasher.hash(_DUMMY_PASSWORD)
+    return _dummy_hashes[deps.hasher]
 
 
 def session_id_for(deps: Dependencies, token: str) -> str:

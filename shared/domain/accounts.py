@@ -116,8 +116,9 @@ class Backoff:
 SIGN_IN_BACKOFF = {
     # this name from this client: the guesser's own wait, soon long;
     "pair": Backoff(free=5, first=timedelta(minutes=1), cap=timedelta(hours=1)),
-    # any name from this client: one client trying many names (credential stuffing);
-    "client": Backoff(free=20, first=timedelta(minutes=1), cap=timedelta(hours=1)),
+    # any name from this client: one client trying many names (credential stuffing). Capped
+    # lower: an office's operators share one public address;
+    "client": Backoff(free=20, first=timedelta(minutes=1), cap=timedelta(minutes=15)),
     # this name from any client: many clients at one account. Mild on purpose: it is the one
     # wait an attacker can put on the real operator, so it never exceeds half a minute.
     "account": Backoff(free=10, first=timedelta(seconds=2), cap=timedelta(seconds=30)),

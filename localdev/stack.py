@@ -22,6 +22,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -458,18 +459,33 @@ class LocalStack:
                 self._wait(process)
             if c.sdp_source == "http":
                 self._wait(self._sdp)
+            warming = self._warm_up_firestore()
             self._providers.start()
             self.processes.append(self._providers)
             self._gateway.start()
             self.processes.append(self._gateway)
             self._wait(self._gateway)
             self._wait(self._providers)
+            try:
+                warming.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                warming.kill()  # only slower first calls; not a reason to fail the start
         except BaseException:
             self.stop()
             raise
         if c.supervise:
             self.supervisor.watch(self.processes)
             self.supervisor.start()
+
+    def _warm_up_firestore(self) -> subprocess.Popen:
+        """The emulator's first operations are slow (a cold JVM): warm it while the gateway
+        starts, so the first submit is not the one that pays (localdev/warm_up.py)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "localdev.warm_up", f"--host={self.firestore_host}"],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     @staticmethod
     def _wait(process: ManagedProcess) -> None:

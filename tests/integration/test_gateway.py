@@ -19,3 +19,15 @@ def test_gateway_master_loads_no_grpc_before_forking(local_stack):
     workers = local_stack.function_worker_pids()
     assert workers, "the gateway has a worker"
     assert any("cygrpc" in _mapped_files(worker) for worker in workers)
+
+
+def test_the_emulator_warm_up_leaves_nothing_behind(local_stack):
+    # The stack warms the Firestore emulator at start (localdev/warm_up.py) in a project of its
+    # own; none of it may stay where kept data or an export could hold it.
+    from google.cloud import firestore
+
+    from localdev.warm_up import WARM_UP_PROJECT, warm_up
+
+    assert warm_up(rounds=2) > 0
+    client = firestore.Client(project=WARM_UP_PROJECT)
+    assert list(client.collection("warm_up").stream()) == []

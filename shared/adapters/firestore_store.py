@@ -19,6 +19,7 @@ from shared.adapters.firestore_complaints import (
     complaint_to_document,
 )
 from shared.adapters.firestore_messages import MESSAGES, message_from_document, message_to_document
+from shared.adapters.firestore_operators import AUDIT, audit_document, new_event_id
 from shared.adapters.firestore_survey import (
     ANSWERS,
     INVITATIONS,
@@ -26,7 +27,6 @@ from shared.adapters.firestore_survey import (
     invitation_from_document,
     invitation_to_document,
 )
-from shared.adapters.firestore_operators import AUDIT, audit_document, new_event_id
 from shared.adapters.firestore_transactions import run_transaction
 from shared.adapters.records import (
     OUTBOX,

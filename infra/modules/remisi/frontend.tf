@@ -51,7 +51,7 @@ module "frontend" {
     # A person asks about their data once or twice; the function counts wrong pairs too.
     privacy_request = { priority = 1260, path = "/api/privacy_request", count = var.submit_requests_per_minute, interval_seconds = 60 }
     # A link is answered once; the check and the results page are a few reads each.
-    survey = { priority = 1220, path = "/api/survey", count = var.status_requests_per_minute, interval_seconds = 60 }
+    survey   = { priority = 1220, path = "/api/survey", count = var.status_requests_per_minute, interval_seconds = 60 }
     operator = { priority = 1300, path = "/api/operator/login", count = 30, interval_seconds = 60 }
   }
 

@@ -11,8 +11,8 @@ from shared.entrypoints.http import json_response, language_of, problem
 from shared.service_layer import complaints, public
 
 
-def _field(field: str, code: str, language: str) -> dict:
-    return {field: {"code": code, "message": message(code, language)}}
+def _field(field: str, code: str, language: str, **params: object) -> dict:
+    return {field: {"code": code, "message": message(code, language, **params)}}
 
 
 def filed(payload: dict, client: str, deps, limiter) -> flask.Response:
@@ -22,10 +22,7 @@ def filed(payload: dict, client: str, deps, limiter) -> flask.Response:
     except FormInvalid as invalid:
         errors = {}
         for field, error in invalid.errors.items():
-            errors.update(_field(field, error.code, language))
-            params = dict(error.params)
-            if params:
-                errors[field]["message"] = message(error.code, language, **params)
+            errors.update(_field(field, error.code, language, **dict(error.params)))
         return problem(400, "invalid_form", language, errors=errors)
     except complaints.InvalidTrackingCode:
         errors = {

@@ -32,6 +32,7 @@ import fcntl
 import os
 import re
 import select
+import shutil
 import subprocess
 import termios
 import time
@@ -146,12 +147,19 @@ def _cloud_blocks() -> dict[tuple[str, str], NotRun]:
 WHATSAPP_PRINTER_MARK = "from shared.domain.message_templates import WHATSAPP_TEMPLATES as T"
 
 
+# The site build of infra/README "Deploy": it needs no cloud, so it is run (with ENV as step 2
+# exports it) although it names $ENV.
+SITE_BUILD_MARK = ".venv/bin/python -m shared.site_files --environment $ENV"
+
+
 def full_plan() -> dict[tuple[str, str], Run | NotRun]:
     plan = dict(PLAN)
-    plan.update(_cloud_blocks())
     for readme, block in _readme_blocks():
         if readme == "infra/README.md" and WHATSAPP_PRINTER_MARK in block:
             plan[(readme, block)] = Run("whatsapp_printer")
+        if readme == "infra/README.md" and SITE_BUILD_MARK in block:
+            plan[(readme, block)] = Run("site_build")
+    plan.update({key: how for key, how in _cloud_blocks().items() if key not in plan})
     return plan
 
 
@@ -168,7 +176,7 @@ def _block(runner: str) -> tuple[str, list[str]]:
     """The block a runner runs and its lines to run, as written (comments included)."""
     for (readme, block), how in full_plan().items():
         if isinstance(how, Run) and how.runner == runner:
-            if runner == "whatsapp_printer":
+            if runner in ("whatsapp_printer", "site_build"):
                 return readme, [block]
             return readme, [line for line in block.splitlines() if line not in how.except_lines]
     raise AssertionError(f"no README block for {runner}")
@@ -256,6 +264,45 @@ def test_infra_readme_provider_schema():
     assert re.search(r"\d+ blocks checked .*: 0 problems", result.stdout), result.stdout
 
 
+def test_infra_readme_site_build_for_an_environment():
+    (block,) = _block("site_build")[1]
+    out = REPO / "infra" / "environments" / "staging" / ".build" / "site"
+    shutil.rmtree(out, ignore_errors=True)
+    result = bash("export ENV=staging\n" + block, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    pages = {path.name: path.read_text(encoding="utf-8") for path in out.glob("*.html")}
+    assert "index.html" in pages and "privasi.html" in pages
+    assert "Kanwil Ditjenpas Banten" in pages["index.html"]
+    # What infra uploads names no local address (the frontend module refuses one that does).
+    assert not [name for name, text in pages.items() if "127.0.0.1" in text]
+    frontend = (REPO / "infra" / "modules" / "remisi" / "frontend.tf").read_text()
+    assert ".build/site" in frontend
+
+
+def test_infra_readme_targets_name_what_infra_declares():
+    """A `terraform apply -target=…` of the deploy steps names a module path and resource that
+    infra/ declares (a renamed one would make the first deploy fail half-way)."""
+    targets = set()
+    for readme, block in _readme_blocks():
+        if readme == "infra/README.md":
+            targets |= set(re.findall(r"-target=(\S+)", block))
+    assert targets
+    for target in targets:
+        parts = target.split(".")
+        folder, environment_module = REPO / "infra" / "environments" / "staging", True
+        while parts[0] == "module":
+            name = parts[1]
+            text = "".join(f.read_text() for f in folder.glob("*.tf"))
+            source = re.search(rf'module "{name}" {{.*?source\s*=\s*"([^"]+)"', text, re.S)
+            assert source, (target, name, folder)
+            folder = (folder / source[1]).resolve()
+            parts, environment_module = parts[2:], False
+        kind, name = parts
+        text = "".join(f.read_text() for f in folder.glob("*.tf"))
+        assert f'resource "{kind}" "{name}"' in text, (target, folder)
+        assert not environment_module
+
+
 def test_infra_readme_whatsapp_printer():
     (block,) = _block("whatsapp_printer")[1]
     result = bash(block, timeout=60)
@@ -317,6 +364,8 @@ def dev_stack(tmp_path_factory):
         defaults.front_port,
         defaults.tasks_port,
         defaults.providers_port,
+        defaults.clamd_port,
+        defaults.scanner_port,
     )
     busy = wait_for_ports(ports, timeout=2)
     if busy:
@@ -454,4 +503,5 @@ RUNNERS = {
     "infra_fmt": test_infra_readme_fmt_check,
     "provider_schema": test_infra_readme_provider_schema,
     "whatsapp_printer": test_infra_readme_whatsapp_printer,
+    "site_build": test_infra_readme_site_build_for_an_environment,
 }

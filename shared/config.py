@@ -336,6 +336,19 @@ SETTINGS: tuple[Setting, ...] = (
         default="30",
     ),
     Setting(
+        "UNMATCHED_INBOUND_DAYS",
+        "days a WhatsApp message no request was found for (its text and number) is kept",
+        cloud_required=False,
+        default="30",
+    ),
+    Setting(
+        "COMPLAINT_DAYS_AFTER_ANSWER",
+        "days the personal fields of an answered complaint are kept before they are redacted "
+        "(its document's one-year TTL deletes it later)",
+        cloud_required=False,
+        default="90",
+    ),
+    Setting(
         "COMPLAINT_ANSWER_WORKING_DAYS",
         "working days (office hours and calendar of the SLA clock) a complaint's answer is due in",
         cloud_required=False,
@@ -460,6 +473,8 @@ _RETENTION = (
     "KTP_MAX_DAYS",
     "PERSONAL_DATA_DAYS_AFTER_CLOSE",
     "OPEN_REQUEST_ALERT_DAYS",
+    "UNMATCHED_INBOUND_DAYS",
+    "COMPLAINT_DAYS_AFTER_ANSWER",
 )
 _SDP = (
     "SDP_SOURCE",
@@ -580,6 +595,8 @@ _FIELDS = {
     "ktp_max_days": "KTP_MAX_DAYS",
     "personal_data_days_after_close": "PERSONAL_DATA_DAYS_AFTER_CLOSE",
     "open_request_alert_days": "OPEN_REQUEST_ALERT_DAYS",
+    "unmatched_inbound_days": "UNMATCHED_INBOUND_DAYS",
+    "complaint_days_after_answer": "COMPLAINT_DAYS_AFTER_ANSWER",
     "ktp_limits": "KTP_MAX_PIXELS",
     "survey_token_key": "SURVEY_TOKEN_KEY",
     "survey_valid_for": "SURVEY_VALID_DAYS",
@@ -647,6 +664,8 @@ class Settings:
     ktp_max_days: int = 0
     personal_data_days_after_close: int = 0
     open_request_alert_days: int = 0
+    unmatched_inbound_days: int = 0
+    complaint_days_after_answer: int = 0
     survey_token_key: str = ""
     survey_valid_for: timedelta = timedelta(days=14)
     survey_invite_delay: timedelta = timedelta(minutes=60)
@@ -680,6 +699,8 @@ class Settings:
             ktp_max=self.ktp_max_days,
             personal_after_close=self.personal_data_days_after_close,
             open_alert=self.open_request_alert_days,
+            unmatched_inbound=self.unmatched_inbound_days,
+            complaint_after_answer=self.complaint_days_after_answer,
         )
 
     @property
@@ -739,6 +760,8 @@ class Settings:
             ("KTP_MAX_DAYS", 1, 3650),
             ("PERSONAL_DATA_DAYS_AFTER_CLOSE", 0, 3650),
             ("OPEN_REQUEST_ALERT_DAYS", 1, 3650),
+            ("UNMATCHED_INBOUND_DAYS", 0, 3650),
+            ("COMPLAINT_DAYS_AFTER_ANSWER", 0, 364),
             ("KTP_MAX_PIXELS", 1_000_000, 200_000_000),
             ("KTP_MAX_DECODE_MB", 16, 1024),
             ("KTP_MAX_SIDE", 800, 8000),

@@ -1,6 +1,8 @@
 """The retention job's reads and the report aggregates in Firestore (the PrivacyStore port of
 shared.service_layer.privacy). No hot document: one contribution per request (a create), one
-run document per run; the work list is an equality query on `retention_pending`."""
+run document per run; the work list is an equality query on `retention_pending`. Unmatched
+WhatsApp messages and answered complaints are found by one range query each (single-field
+indexes: nothing to deploy)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import contextlib
 from google.api_core.exceptions import AlreadyExists, Conflict, NotFound
 from google.cloud import firestore
 
+from shared.adapters.firestore_complaints import COMPLAINTS, complaint_from_document
+from shared.adapters.firestore_conversations import UNMATCHED
 from shared.adapters.firestore_messages import MESSAGES
 from shared.adapters.firestore_operators import AUDIT
 from shared.adapters.firestore_repository import TRACKING_CODES
@@ -90,6 +94,26 @@ class FirestorePrivacy:
     def record_run(self, run: dict) -> None:
         run_id = f"{run['started_at']:%Y%m%dT%H%M%S%f}"
         self._db.collection(RUNS).document(run_id).set(run, timeout=READ_TIMEOUT)
+
+    def delete_unmatched_before(self, cutoff, limit: int) -> int:
+        query = (
+            self._db.collection(UNMATCHED)
+            .where(filter=firestore.FieldFilter("received_at", "<=", cutoff))
+            .limit(limit)
+        )
+        deleted = 0
+        for snapshot in query.stream(timeout=60):
+            snapshot.reference.delete(timeout=READ_TIMEOUT)  # deleting twice is harmless
+            deleted += 1
+        return deleted
+
+    def answered_complaints_before(self, cutoff, limit: int):
+        query = (
+            self._db.collection(COMPLAINTS)
+            .where(filter=firestore.FieldFilter("answered_at", "<=", cutoff))
+            .limit(limit)
+        )
+        return [complaint_from_document(s.to_dict()) for s in query.stream(timeout=60)]
 
     def last_runs(self, limit: int) -> list[dict]:
         query = (

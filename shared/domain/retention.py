@@ -1,13 +1,17 @@
 """How long each kind of record is kept, and what the daily retention job does to a request:
 policy (UU 27/2022: no longer than the purpose needs), so it lives here. The periods of a
 request are settings (shared.config: KTP_DAYS_AFTER_CLOSE, KTP_MAX_DAYS,
-PERSONAL_DATA_DAYS_AFTER_CLOSE, OPEN_REQUEST_ALERT_DAYS); bookkeeping that holds nothing
+PERSONAL_DATA_DAYS_AFTER_CLOSE, OPEN_REQUEST_ALERT_DAYS), as are those of the WhatsApp messages
+no request was found for (UNMATCHED_INBOUND_DAYS) and of an answered complaint
+(COMPLAINT_DAYS_AFTER_ANSWER); bookkeeping that holds nothing
 personal keeps fixed TTLs (a Firestore TTL policy on `purge_after` deletes those documents).
 
 A request document is never deleted by a TTL: an open one would vanish under the office's feet.
 Instead, once closed, its anonymous figures are folded into the report aggregates, its KTP
-images deleted and its personal fields redacted; it stays as an anonymous shell so the counts
-stay right. An open request that is very old is surfaced to operators, never deleted.
+images deleted and its personal fields (and its WhatsApp conversation's texts) redacted; it
+stays as an anonymous shell so the counts stay right. An answered complaint is redacted the
+same way (its category, status and times stay: the complaint report counts them) before its
+own TTL deletes it. An open request that is very old is surfaced to operators, never deleted.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from shared.domain.complaints import Complaint, ComplaintStatus
+from shared.domain.conversations import Conversation
 from shared.domain.model import (
     Decision,
     HistoryEntry,
@@ -42,16 +48,27 @@ class RetentionPolicy:
     ktp_max: timedelta
     personal_after_close: timedelta
     open_alert: timedelta
+    unmatched_inbound: timedelta
+    complaint_after_answer: timedelta
 
     @classmethod
     def from_days(
-        cls, *, ktp_after_close: int, ktp_max: int, personal_after_close: int, open_alert: int
+        cls,
+        *,
+        ktp_after_close: int,
+        ktp_max: int,
+        personal_after_close: int,
+        open_alert: int,
+        unmatched_inbound: int,
+        complaint_after_answer: int,
     ) -> RetentionPolicy:
         return cls(
             timedelta(days=ktp_after_close),
             timedelta(days=ktp_max),
             timedelta(days=personal_after_close),
             timedelta(days=open_alert),
+            timedelta(days=unmatched_inbound),
+            timedelta(days=complaint_after_answer),
         )
 
 
@@ -68,6 +85,8 @@ def default_policy() -> RetentionPolicy:
         ktp_max=_default_days("KTP_MAX_DAYS"),
         personal_after_close=_default_days("PERSONAL_DATA_DAYS_AFTER_CLOSE"),
         open_alert=_default_days("OPEN_REQUEST_ALERT_DAYS"),
+        unmatched_inbound=_default_days("UNMATCHED_INBOUND_DAYS"),
+        complaint_after_answer=_default_days("COMPLAINT_DAYS_AFTER_ANSWER"),
     )
 
 
@@ -158,3 +177,41 @@ def redact(request: RemissionRequest, at: datetime) -> RemissionRequest:
         privacy=replace(request.privacy, redacted_at=request.privacy.redacted_at or at),
     )
     return shell
+
+
+def redact_conversation(conversation: Conversation) -> tuple[Conversation, bool]:
+    """The thread without what anyone wrote: directions, times, reply numbers and modes stay
+    (the counts), texts and media ids go. False: nothing personal was left (idempotent)."""
+    changed = any(e.text or e.media_id for e in conversation.entries) or conversation.unread
+    entries = [replace(e, text=REDACTED, media_id=None) for e in conversation.entries]
+    return replace(conversation, entries=entries, unread=0), bool(changed)
+
+
+def complaint_is_redacted(complaint: Complaint) -> bool:
+    return complaint.name == REDACTED and complaint.text == REDACTED
+
+
+def complaint_redaction_due(complaint: Complaint, now: datetime, policy: RetentionPolicy) -> bool:
+    """N days after its answer (an open complaint is still being answered)."""
+    return (
+        complaint.status is ComplaintStatus.ANSWERED
+        and complaint.answered_at is not None
+        and now >= complaint.answered_at + policy.complaint_after_answer
+        and not complaint_is_redacted(complaint)
+    )
+
+
+def redact_complaint(complaint: Complaint) -> Complaint:
+    """What the complaint report counts stays (number, category, status, times, whether it
+    was tied to a request, who answered); the complainant's name, contacts, texts, the code
+    they typed and the fingerprint of their form go. Idempotent."""
+    return replace(
+        complaint,
+        name=REDACTED,
+        whatsapp=None,
+        email=None,
+        text=REDACTED,
+        fingerprint=REDACTED,
+        tracking_code=None,
+        answer_text=None if complaint.answer_text is None else REDACTED,
+    )

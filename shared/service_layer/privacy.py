@@ -6,11 +6,15 @@ own commit with its audit event —
   1. fold: the closed request's anonymous figures become its report contribution (created once,
      under the request's id: a second run writes nothing), so the reports keep the month;
   2. KTP: every object under the request's prefix deleted (closed + N days, or the hard cap);
-  3. redact: personal fields of the request and of its messages removed, its audit details
-     that named the prisoner dropped; the request stays as an anonymous shell;
+  3. redact: personal fields of the request and of its messages removed, the texts of its
+     WhatsApp conversation too, its audit details that named the prisoner dropped; the request
+     stays as an anonymous shell;
   4. overdue: an open request past the alert age is flagged for operators, never deleted.
-It also rewrites documents written before schema 2 (they carry the old TTL field that would
-delete them) and records what it did in a run document and an audit event (counts only).
+Then the WhatsApp messages no request was found for are deleted past their age, and each
+answered complaint past its period is redacted with its messages' links (one commit each; the
+complaint report still counts it). It also rewrites documents written before schema 2 (they
+carry the old TTL field that would delete them) and records what it did in a run document and
+an audit event (counts only).
 
 `export_request` / `erase_request` are the data subject's access and erasure, from the
 operator page (admin) and `python -m shared.data_subject`; both audited without the data.
@@ -28,6 +32,7 @@ from typing import Protocol
 
 from shared.domain import aggregates, retention
 from shared.domain.aggregates import Contribution
+from shared.domain.complaints import Complaint
 from shared.domain.messages import MessageKind
 from shared.domain.model import RemissionRequest
 from shared.domain.privacy_requests import (
@@ -78,6 +83,12 @@ class PrivacyStore(Protocol):
 
     def record_run(self, run: dict) -> None: ...
 
+    def delete_unmatched_before(self, cutoff: datetime, limit: int) -> int:
+        """Delete the unmatched WhatsApp messages received by `cutoff`; how many."""
+
+    def answered_complaints_before(self, cutoff: datetime, limit: int) -> list[Complaint]:
+        """Complaints answered by `cutoff` (redacted ones may be among them)."""
+
     def privacy_requests(self, limit: int) -> list[PrivacyRequest]:
         """Requests about personal data, newest first (the admin's queue)."""
 
@@ -96,6 +107,9 @@ class RetentionRun:
     ktp_objects_deleted: int = 0
     redacted: int = 0
     overdue: int = 0
+    conversations_redacted: int = 0
+    unmatched_deleted: int = 0
+    complaints_redacted: int = 0
 
 
 class NotErasable(Exception):
@@ -108,6 +122,7 @@ class NotErasable(Exception):
 def run_retention(deps: Dependencies, policy: RetentionPolicy, limit: int = 5000) -> RetentionRun:
     now = deps.clock.now()
     counts = dict(looked_at=0, migrated=0, aggregated=0, ktp=0, objects=0, redacted=0, overdue=0)
+    counts.update(conversations=0, complaints=0)
     for request_id in deps.privacy.legacy_request_ids(limit):
         counts["migrated"] += _migrate(deps, request_id)
     for request in deps.privacy.pending_requests(limit):
@@ -121,9 +136,17 @@ def run_retention(deps: Dependencies, policy: RetentionPolicy, limit: int = 5000
                 counts["ktp"] += 1
                 counts["objects"] += deleted
         if todo.redact:
-            counts["redacted"] += _redact(deps, request.request_id, SCHEDULE_ACTOR, BY_SCHEDULE)
+            redacted, conversation = _redact(deps, request.request_id, SCHEDULE_ACTOR, BY_SCHEDULE)
+            counts["redacted"] += redacted
+            counts["conversations"] += conversation
         if todo.flag_overdue:
             counts["overdue"] += _flag_overdue(deps, request.request_id)
+    unmatched = deps.privacy.delete_unmatched_before(now - policy.unmatched_inbound, limit)
+    for complaint in deps.privacy.answered_complaints_before(
+        now - policy.complaint_after_answer, limit
+    ):
+        if retention.complaint_redaction_due(complaint, now, policy):
+            counts["complaints"] += _redact_complaint(deps, complaint.complaint_id, policy)
     run = RetentionRun(
         started_at=now,
         looked_at=counts["looked_at"],
@@ -133,6 +156,9 @@ def run_retention(deps: Dependencies, policy: RetentionPolicy, limit: int = 5000
         ktp_objects_deleted=counts["objects"],
         redacted=counts["redacted"],
         overdue=counts["overdue"],
+        conversations_redacted=counts["conversations"],
+        unmatched_deleted=unmatched,
+        complaints_redacted=counts["complaints"],
     )
     figures = {k: v for k, v in asdict(run).items() if k != "started_at"}
     deps.privacy.record_run({"started_at": now, "finished_at": deps.clock.now(), **figures})
@@ -192,26 +218,43 @@ def _delete_ktp(deps: Dependencies, request_id: str, actor: str, reason: str) ->
     return len(objects) if unit_of_work.run(deps, mark) else None
 
 
-def _redact(deps: Dependencies, request_id: str, actor: str, reason: str) -> int:
+def _drop_links(tx: Transaction, message_ids: list[str]) -> None:
+    for message_id in message_ids:
+        message = tx.message(message_id)
+        if message is not None and message.manual_link:
+            # The click-to-chat link carries the number and the whole text (a survey
+            # invitation's, the survey token).
+            message.manual_link = None
+            tx.save_message(message)
+
+
+def _redact(deps: Dependencies, request_id: str, actor: str, reason: str) -> tuple[int, int]:
+    """(request redacted now, conversation redacted now). The conversation is redacted also
+    when its request was before (a second erasure finishes what an older job left)."""
     message_ids = [m.message_id for m in deps.messages.for_request(request_id)]
 
-    def step(tx: Transaction) -> bool:
+    def step(tx: Transaction) -> tuple[bool, bool]:
         current = tx.request(request_id)
-        if current is None or current.privacy.redacted_at is not None:
-            return False
+        if current is None:
+            return False, False
         now = deps.clock.now()
+        conversation = tx.conversation(request_id)
+        thread = False
+        if conversation is not None:
+            conversation, thread = retention.redact_conversation(conversation)
+            if thread:
+                tx.save_conversation(conversation)
+        if current.privacy.redacted_at is not None:
+            return False, thread
         tx.save_request(retention.redact(current, now))
-        for message_id in message_ids:
-            message = tx.message(message_id)
-            if message is not None and message.manual_link:
-                # The click-to-chat link carries the number and the whole text.
-                message.manual_link = None
-                tx.save_message(message)
+        _drop_links(tx, message_ids)
         details = {"reason": reason, "messages": len(message_ids)}
+        if conversation is not None:
+            details["conversation_entries"] = len(conversation.entries)
         tx.audit(AuditEvent(now, actor, "request_redacted", request_id, details))
-        return True
+        return True, thread
 
-    done = unit_of_work.run(deps, step)
+    done, thread = unit_of_work.run(deps, step)
     deps.privacy.redact_audit_details(request_id, PERSONAL_AUDIT_DETAILS)
     for item in deps.privacy.privacy_requests_for(request_id):
         if item.note:
@@ -223,7 +266,27 @@ def _redact(deps: Dependencies, request_id: str, actor: str, reason: str) -> int
                     tx.save_privacy_request(current)
 
             unit_of_work.run(deps, forget)
-    return int(done)
+    return int(done), int(thread)
+
+
+def _redact_complaint(deps: Dependencies, complaint_id: str, policy: RetentionPolicy) -> int:
+    """The complaint's personal fields and its messages' links, with its audit event, in one
+    commit; the number, category, status and times stay for the complaint report."""
+    message_ids = [m.message_id for m in deps.messages.for_request(complaint_id)]
+
+    def step(tx: Transaction) -> bool:
+        current = tx.complaint(complaint_id)
+        now = deps.clock.now()
+        if current is None or not retention.complaint_redaction_due(current, now, policy):
+            return False
+        tx.save_complaint(retention.redact_complaint(current))
+        _drop_links(tx, message_ids)
+        details = {"reason": BY_SCHEDULE, "messages": len(message_ids)}
+        target = f"complaint:{current.number}"
+        tx.audit(AuditEvent(now, SCHEDULE_ACTOR, "complaint_redacted", target, details))
+        return True
+
+    return int(unit_of_work.run(deps, step))
 
 
 def _flag_overdue(deps: Dependencies, request_id: str) -> int:
@@ -317,8 +380,26 @@ def personal_data(deps: Dependencies, request: RemissionRequest) -> dict:
             }
             for m in deps.messages.for_request(request.request_id)
         ],
+        "whatsapp_conversation": _conversation_of(deps, request.request_id),
         "privacy": {k: _iso(v) for k, v in asdict(request.privacy).items()},
     }
+
+
+def _conversation_of(deps: Dependencies, request_id: str) -> list[dict]:
+    """What the family wrote and what the office replied (who replied is the office's)."""
+    conversation = deps.conversations.get(request_id) if deps.conversations else None
+    if conversation is None:
+        return []
+    return [
+        {
+            "direction": e.direction.value,
+            "at": e.at.isoformat(),
+            "text": e.text,
+            "media_type": e.media_type,
+            "sent_at": _iso(e.sent_at),
+        }
+        for e in conversation.entries
+    ]
 
 
 def _iso(value) -> str | None:
@@ -351,9 +432,9 @@ def export_request(deps: Dependencies, request: RemissionRequest, actor: str) ->
 
 
 def erase_request(deps: Dependencies, request: RemissionRequest, actor: str) -> None:
-    """Erasure: figures folded first, KTP deleted, personal fields and message links removed;
-    the anonymous shell stays so the counts stay right. Only a closed request: an open one
-    is still being answered (it is decided, or it expires, first)."""
+    """Erasure: figures folded first, KTP deleted, personal fields, message links and the
+    conversation's texts removed; the anonymous shell stays so the counts stay right. Only a
+    closed request: an open one is still being answered (it is decided, or it expires, first)."""
     if not request.is_final:
         raise NotErasable(request.status.value)
     if request.privacy.folded_at is None:

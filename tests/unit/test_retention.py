@@ -81,6 +81,20 @@ class InMemoryPrivacy:
     def privacy_requests_for(self, request_id):
         return [r for r in self.privacy_requests(1000) if r.request_id == request_id]
 
+    def delete_unmatched_before(self, cutoff, limit):
+        documents = self.deps.conversations.unmatched_documents
+        old = [k for k, d in documents.items() if d["received_at"] <= cutoff][:limit]
+        for key in old:
+            del documents[key]
+        return len(old)
+
+    def answered_complaints_before(self, cutoff, limit):
+        from shared.adapters.firestore_complaints import complaint_from_document
+
+        docs = self.deps.store.complaints.documents.values()
+        found = [d for d in docs if d["answered_at"] and d["answered_at"] <= cutoff]
+        return [complaint_from_document(d) for d in found][:limit]
+
 
 @pytest.fixture
 def deps():
@@ -171,7 +185,12 @@ def test_a_month_older_than_90_days_stays_in_the_reports_after_the_job(deps):
 
 def test_the_plan_follows_the_periods_of_the_settings():
     policy = RetentionPolicy.from_days(
-        ktp_after_close=30, ktp_max=90, personal_after_close=60, open_alert=30
+        ktp_after_close=30,
+        ktp_max=90,
+        personal_after_close=60,
+        open_alert=30,
+        unmatched_inbound=30,
+        complaint_after_answer=90,
     )
     deps = fake_dependencies(clock=FixedClock(datetime(2026, 6, 10, 3, 0, tzinfo=UTC)))
     request = closed(deps)
@@ -328,3 +347,125 @@ def test_a_correction_note_is_redacted_with_its_request(deps):
     privacy.erase_request(deps, request, "admin.banten")
     assert privacy.privacy_queue(deps)[0].note is None
     assert note not in json.dumps(deps.store.privacy_requests, default=str)
+
+
+# --- WhatsApp conversations and complaints (issue 11: both landed after the job and kept ---------
+# --- their texts and numbers forever) ------------------------------------------------------------
+
+
+def talked(deps, request):
+    """The family wrote back on WhatsApp and an operator answered."""
+    from types import SimpleNamespace
+
+    from shared.domain.conversations import InboundMessage
+    from shared.service_layer import conversations
+
+    sender = request.requester.whatsapp.lstrip("+")
+    words = "Terima kasih, anak saya Budi di blok C"
+    message = InboundMessage("wamid.in1", sender, deps.clock.now(), text=words)
+    assert conversations.record_inbound(deps, message) == "recorded"
+    operator = SimpleNamespace(username="siti.remisi")
+    conversations.reply(deps, operator, request.request_id, "Sama-sama, Ibu Siti Aminah")
+    return words
+
+
+def test_the_job_redacts_the_conversation_with_its_request(deps):
+    request = closed(deps)
+    words = talked(deps, request)
+    deps.clock.advance(days=200)
+    run = privacy.run_retention(deps, POLICY)
+    assert (run.redacted, run.conversations_redacted) == (1, 1)
+    document = deps.conversations.documents[request.request_id]
+    text = json.dumps(document, default=str)
+    assert words not in text and "Siti Aminah" not in text
+    # The thread's shape stays: who wrote when, the reply's number and mode.
+    assert [e["direction"] for e in document["entries"]] == ["inbound", "outbound"]
+    assert all(e["text"] == "" and e["at"] for e in document["entries"])
+    assert deps.privacy.runs[-1]["conversations_redacted"] == 1
+    assert words not in json.dumps([e.details for e in deps.audit.events], default=str)
+    assert privacy.run_retention(deps, POLICY).conversations_redacted == 0
+
+
+def test_export_holds_the_conversation_and_erasure_removes_it(deps):
+    request = closed(deps)
+    words = talked(deps, request)
+    archive = zipfile.ZipFile(io.BytesIO(privacy.export_request(deps, request, "admin.banten")))
+    data = json.loads(archive.read("data.json"))
+    assert [e["text"] for e in data["whatsapp_conversation"]] == [
+        words,
+        "Sama-sama, Ibu Siti Aminah",
+    ]
+    privacy.erase_request(deps, request, "admin.banten")
+    text = json.dumps(deps.conversations.documents, default=str)
+    assert words not in text and "Siti Aminah" not in text
+    data = json.loads(
+        zipfile.ZipFile(io.BytesIO(privacy.export_request(deps, request, "admin.banten"))).read(
+            "data.json"
+        )
+    )
+    assert {e["text"] for e in data["whatsapp_conversation"]} == {""}
+
+
+def test_unmatched_inbound_messages_go_after_their_days(deps):
+    from shared.config import default_of
+    from shared.domain.conversations import InboundMessage
+    from shared.service_layer import conversations
+
+    days = int(default_of("UNMATCHED_INBOUND_DAYS"))
+    stranger = InboundMessage("wamid.s1", "6289999999999", deps.clock.now(), text="Halo, saya Rudi")
+    assert conversations.record_inbound(deps, stranger) == "unmatched"
+    deps.clock.advance(days=days - 1)
+    later = InboundMessage("wamid.s2", "6289999999999", deps.clock.now(), text="Halo lagi")
+    conversations.record_inbound(deps, later)
+    assert privacy.run_retention(deps, POLICY).unmatched_deleted == 0
+    deps.clock.advance(days=1)
+    run = privacy.run_retention(deps, POLICY)
+    assert run.unmatched_deleted == 1 and deps.privacy.runs[-1]["unmatched_deleted"] == 1
+    kept = json.dumps(deps.conversations.unmatched_documents, default=str)
+    assert "Rudi" not in kept and "Halo lagi" in kept
+    assert privacy.run_retention(deps, POLICY).unmatched_deleted == 0
+
+
+def test_an_answered_complaint_is_redacted_after_its_days_and_still_counted(deps):
+    from shared.config import default_of
+    from shared.domain.messages import MessageKind
+    from shared.service_layer import complaints, dispatch
+    from shared.service_layer.dispatch import DispatchTask
+    from tests.fakes import InMemoryRateLimiter, fake_dispatch_dependencies
+
+    days = int(default_of("COMPLAINT_DAYS_AFTER_ANSWER"))
+    fake_dispatch_dependencies(deps, whatsapp=None)  # click-to-chat links hold the texts
+    body = {
+        "name": "Siti Rahmawati",
+        "whatsapp": "0812 3456 7890",
+        "email": "siti.rahma@example.id",
+        "category": "lambat",
+        "text": "Sudah tiga hari belum ada jawaban atas permohonan saya, mohon dibantu.",
+        "tracking_code": "",
+        "idempotency_key": "complaint-key-0001-abcdef",
+    }
+    complaint = complaints.file_complaint(body, "c", deps, InMemoryRateLimiter()).complaint
+    answer = "Mohon maaf Ibu Siti, permohonan Ibu sudah kami jawab hari ini."
+    complaints.answer(deps, complaint.complaint_id, "budi.divpas", answer)
+    for kind in (MessageKind.COMPLAINT_RECEIPT, MessageKind.COMPLAINT_ANSWER):
+        task = DispatchTask(complaint.complaint_id, kind, 1, dispatch.Channel.WHATSAPP)
+        assert dispatch.run_dispatch(task, deps) == "manual"
+    month = deps.clock.now().strftime("%Y-%m")
+    before = complaints.month_figures(deps, month)
+
+    deps.clock.advance(days=days - 1)
+    assert privacy.run_retention(deps, POLICY).complaints_redacted == 0
+    deps.clock.advance(days=1)
+    run = privacy.run_retention(deps, POLICY)
+    assert run.complaints_redacted == 1 and deps.privacy.runs[-1]["complaints_redacted"] == 1
+    stored = json.dumps([deps.store.complaints.documents, deps.messages.documents], default=str)
+    for personal in ("Siti", "siti.rahma@example.id", "6281234567890", "tiga hari", "maaf"):
+        assert personal not in stored, personal
+    assert all(d["manual_link"] is None for d in deps.messages.documents.values())
+    # The month's figures are the same, answered within the SLA included.
+    assert complaints.month_figures(deps, month) == before
+    kept = deps.store.complaints.documents[complaint.complaint_id]
+    assert kept["purge_after"] and kept["status"] == "answered"
+    assert deps.audit.actions().count("complaint_redacted") == 1
+    assert "Siti" not in json.dumps([e.details for e in deps.audit.events], default=str)
+    assert privacy.run_retention(deps, POLICY).complaints_redacted == 0

@@ -49,3 +49,33 @@ def test_the_rights_it_promises_have_code():
     assert "api/privacy_request" in status and 'id="pv_kind"' in (SITE / "status.html").read_text()
     # No promise of a deletion the code does not do, nor of an edit form it does not have.
     assert "90 hari setelah permohonan dibuat" not in KEEP.split("Data pribadi")[1]
+
+
+MORE = re.search(r'data-i18n="pv_keep_more">(.*?)</p>', PAGE, re.S)[1]
+
+
+def test_conversations_complaints_and_the_survey_are_on_their_schedules():
+    from shared.domain.complaints import RETENTION
+
+    personal = default_of("PERSONAL_DATA_DAYS_AFTER_CLOSE")
+    unmatched, complaint = (
+        default_of("UNMATCHED_INBOUND_DAYS"),
+        default_of("COMPLAINT_DAYS_AFTER_ANSWER"),
+    )
+    assert RETENTION.days == 365  # the complaint document's TTL: "satu tahun"
+    assert f"paling lambat {personal} hari setelah permohonan selesai" in MORE
+    assert f"(isi dan nomor pengirimnya) dihapus {unmatched} hari setelah diterima" in MORE
+    assert f"dihapus {complaint} hari setelah pengaduan dijawab" in MORE
+    assert "pengaduan itu sendiri dihapus satu tahun setelah diterima" in MORE
+    assert "tidak dapat dihapus per orang" in MORE
+    for english in (
+        f"at most {personal} days after the request is finished (only the direction",
+        f"are deleted {unmatched} days after they are received",
+        f"is deleted {complaint} days after the complaint is answered",
+        "cannot be erased per person",
+    ):
+        assert english in ENGLISH, english
+    # The code does what the paragraph says.
+    policy = privacy.retention.default_policy()
+    assert policy.unmatched_inbound.days == int(unmatched)
+    assert policy.complaint_after_answer.days == int(complaint)

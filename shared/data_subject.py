@@ -4,9 +4,10 @@ written request handled by an administrator):
     python -m shared.data_subject export --tracking-code K7Q-M4T-XAR --out data.zip
     python -m shared.data_subject erase --tracking-code K7Q-M4T-XAR --yes
 
-`export` writes a ZIP of data.json and the KTP images still kept (readable by you alone);
-`erase` deletes the KTP images and the personal fields of a closed request, leaving an
-anonymous shell for the reports. Both are audited (who, which request; never the data).
+`export` writes a ZIP of data.json (with the request's WhatsApp conversation) and the KTP
+images still kept (readable by you alone); `erase` deletes the KTP images and the personal
+fields of a closed request and its conversation's texts, leaving an anonymous shell for the
+reports. Both are audited (who, which request; never the data).
 Settings come from the environment, as for shared.operators.
 """
 

@@ -266,3 +266,99 @@ def test_export_and_erasure_from_the_cli_and_the_page(
     assert done.status_code == 303, done.text
     stored = firestore_client.collection("privacy_requests").document(key).get().to_dict()
     assert stored["state"] == "selesai" and stored["handled_by"]
+
+
+def test_conversations_unmatched_messages_and_complaints_follow_their_schedules(
+    local_stack, firestore_client, accounts
+):
+    """Issue 11: the conversation of a closed request, the WhatsApp messages no request was
+    found for and an answered complaint (with its messages' links) were kept forever."""
+    import uuid
+
+    from shared.domain.conversations import Conversation, InboundMessage
+    from shared.service_layer import complaints, unit_of_work
+    from tests.fakes import InMemoryRateLimiter
+
+    deps = _deps(local_stack)
+    now = deps.clock.now()
+    # A family wrote back on WhatsApp (stored as the webhook's step stores it: the stack's
+    # requests share one number, so matching by number would pick another); then the request
+    # is answered and gets old.
+    request_id = _awaiting(local_stack, firestore_client)
+    request = deps.requests.get(request_id)
+    words = f"Terima kasih, anak saya di blok C {uuid.uuid4().hex[:6]}"
+    sender = request.requester.whatsapp.lstrip("+")
+    thread = Conversation(request_id)
+    thread.add_inbound(InboundMessage(f"wamid.{uuid.uuid4().hex}", sender, now, text=words), now)
+    unit_of_work.run(deps, lambda tx: tx.save_conversation(thread))
+    _decide_not_found(local_stack, firestore_client, accounts["remisi"], request_id)
+    _shift(firestore_client, request_id)
+    # Two messages from a stranger: one past UNMATCHED_INBOUND_DAYS, one fresh.
+    stranger = uuid.uuid4().hex[:8]
+    for key, age in (("old", 31), ("new", 1)):
+        message = InboundMessage(f"wamid.{stranger}.{key}", "6289900000001", now, text=stranger)
+        deps.conversations.add_unmatched(message, now - timedelta(days=age), "no_request")
+    # A complaint answered more than COMPLAINT_DAYS_AFTER_ANSWER ago, with a manual link.
+    body = {
+        "name": "Siti Rahmawati",
+        "whatsapp": "0812 3456 7890",
+        "email": "",
+        "category": "lambat",
+        "text": f"Belum ada jawaban atas permohonan saya {stranger}, mohon dibantu.",
+        "tracking_code": "",
+        "idempotency_key": f"complaint-{uuid.uuid4().hex}",
+    }
+    complaint = complaints.file_complaint(body, "10.9.8.7", deps, InMemoryRateLimiter()).complaint
+    complaints.answer(deps, complaint.complaint_id, "budi.divpas", "Sudah kami jawab, Ibu Siti.")
+    ref = firestore_client.collection("complaints").document(complaint.complaint_id)
+    shifted = {k: ref.get().get(k) - timedelta(days=100) for k in ("created_at", "answered_at")}
+    ref.update(shifted)
+    month = f"{shifted['created_at'].astimezone(UTC) + timedelta(hours=7):%Y-%m}"
+    before = complaints.month_figures(deps, month)
+    assert before.answered >= 1
+
+    def settled_messages():
+        found = [
+            m
+            for m in firestore_client.collection("messages")
+            .where(filter=FieldFilter("request_id", "==", complaint.complaint_id))
+            .stream()
+        ]
+        return found if found and all(m.get("state") != "queued" for m in found) else None
+
+    messages = wait_for(settled_messages, 30, 0.2)
+    messages[0].reference.update({"manual_link": f"https://wa.me/6281234567890?text={stranger}"})
+
+    archive = zipfile.ZipFile(io.BytesIO(privacy_export(deps, request_id)))
+    assert words in archive.read("data.json").decode()
+
+    run = _retention(local_stack)
+    assert run["conversations_redacted"] >= 1 and run["complaints_redacted"] >= 1
+    assert run["unmatched_deleted"] >= 1
+    thread = firestore_client.collection("conversations").document(request_id).get().to_dict()
+    assert [e["text"] for e in thread["entries"]] == [""] and thread["entries"][0]["at"]
+    left = [
+        d.id
+        for d in firestore_client.collection("unmatched_inbound").stream()
+        if d.id.startswith(f"wamid.{stranger}")
+    ]
+    assert left == [f"wamid.{stranger}.new"]
+    stored = json.dumps(
+        [ref.get().to_dict(), [m.reference.get().to_dict() for m in messages]], default=str
+    )
+    assert "Siti" not in stored and stranger not in stored and "6281234567890" not in stored
+    assert complaints.month_figures(deps, month) == before
+    latest = next(
+        firestore_client.collection("retention_runs")
+        .order_by("started_at", direction="DESCENDING")
+        .limit(1)
+        .stream()
+    ).to_dict()
+    assert latest["complaints_redacted"] == run["complaints_redacted"]
+    assert words not in json.dumps(latest, default=str)
+
+
+def privacy_export(deps, request_id: str) -> bytes:
+    from shared.service_layer import privacy
+
+    return privacy.export_request(deps, deps.requests.get(request_id), "admin.privasi")

@@ -20,15 +20,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-
-def _terminate_with_parent() -> None:
-    """Runs in the child before exec: if whoever started the stack dies without stopping it
-    (killed test run, closed terminal), the kernel sends the child SIGTERM."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+# Put before a part's command: asks the kernel for SIGTERM if whoever started the stack dies
+# without stopping it (killed test run, closed terminal), then becomes the command (same pid).
+# Not a preexec_fn: that makes subprocess fork() the starting process, and a starting process
+# with gRPC clients (the test session) then runs gRPC's fork handlers, which restart its poller
+# in the child until exec; closing the child's descriptors under it aborted a part at start now
+# and then ("epoll_wait error: Bad file descriptor", exit -6). Without one, subprocess spawns
+# with vfork, and no handler runs.
+TERMINATE_WITH_PARENT = (
+    sys.executable,
+    "-c",
+    "import ctypes, os, signal, sys; "
+    "ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM); "
+    "os.execvp(sys.argv[1], sys.argv[1:])",
+)
 
 
 def free_port() -> int:
@@ -141,13 +146,12 @@ class ManagedProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
         # A session of its own, so stopping kills the whole group (gcloud starts java).
         self.process = subprocess.Popen(
-            self.command,
+            [*TERMINATE_WITH_PARENT, *self.command],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
             start_new_session=True,
-            preexec_fn=_terminate_with_parent,
         )
         log.close()
 

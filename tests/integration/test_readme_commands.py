@@ -28,13 +28,12 @@ they read and the file they copy are checked against infra/ itself).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import select
 import shutil
 import subprocess
-import termios
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -196,18 +195,19 @@ def bash_on_terminal(line: str, answers: list[tuple[str, str]], timeout: float =
     """Run `line` with a terminal of its own (getpass reads /dev/tty), typing each answer
     when its prompt shows. Returns (exit code, everything it printed)."""
     master, slave = os.openpty()
-
-    def own_terminal():
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
+    # A session of its own whose controlling terminal is the pty, made by a small launcher
+    # rather than a preexec_fn: the test session has gRPC clients, and a preexec_fn makes
+    # subprocess fork() it (see localdev.processes.TERMINATE_WITH_PARENT).
+    own_terminal = (
+        "import fcntl, os, sys, termios; os.setsid(); fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+        "os.execvp(sys.argv[1], sys.argv[1:])"
+    )
     process = subprocess.Popen(
-        ["bash", "-c", line],
+        [sys.executable, "-c", own_terminal, "bash", "-c", line],
         cwd=REPO,
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        preexec_fn=own_terminal,
     )
     os.close(slave)
     output, pending = b"", list(answers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from shared.domain import calendar
 from shared.domain.model import InformationKind, RemissionRequest
 from shared.domain.sdp import SdpCandidate
 
@@ -16,20 +17,7 @@ from shared.domain.sdp import SdpCandidate
 PLACEHOLDER = "[[ISI OLEH PETUGAS]]"
 MAX_ANSWER_CHARS = 4000
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+MONTHS = calendar.MONTHS["id"]
 
 REMISSION_KINDS = {
     "RU": "Remisi Umum",

@@ -28,13 +28,9 @@ from shared.domain.complaints import (
 )
 from shared.domain.messages import (
     Channel,
-    DeliveryEvent,
     Message,
     MessageKind,
-    MessageState,
-    dispatch_task_name,
 )
-from shared.domain.outbox import Target
 from shared.logs import get_logger, log
 from shared.service_layer import unit_of_work
 from shared.service_layer.ports import AuditEvent, Dependencies, Transaction
@@ -166,29 +162,10 @@ def owe_complaint_messages(
 ) -> list[str]:
     """The message on each channel the complainant gave, as an intent with its dispatch task
     in the outbox (as `dispatch.owe_messages` does for requests). Replayed: nothing new."""
-    from shared.service_layer.dispatch import DispatchTask
+    from shared.service_layer.dispatch import owe_messages_about
 
-    now = deps.clock.now()
-    ids = []
-    for channel in (Channel(c) for c in complaint.channels):
-        task = DispatchTask(complaint.complaint_id, kind, 1, channel)
-        if tx.message(task.message_id) is None:
-            tx.save_message(
-                Message(
-                    message_id=task.message_id,
-                    request_id=complaint.complaint_id,
-                    kind=kind,
-                    round=1,
-                    channel=channel,
-                    state=MessageState.QUEUED,
-                    created_at=now,
-                    events=[DeliveryEvent(MessageState.QUEUED, now)],
-                )
-            )
-        entry_id = dispatch_task_name(task.message_id)
-        unit_of_work.follow_up(tx, deps, entry_id, Target.DISPATCH, task.payload())
-        ids.append(task.message_id)
-    return ids
+    channels = tuple(Channel(c) for c in complaint.channels)
+    return owe_messages_about(tx, deps, complaint.complaint_id, 1, kind, channels)
 
 
 # --- what dispatch writes ------------------------------------------------------------------

@@ -137,15 +137,31 @@ def owe_messages(
 ) -> list[str]:
     """In the step's transaction: the message on each channel as an intent (QUEUED) and its
     dispatch task as an outbox entry. A replayed step finds both and adds nothing."""
+    return owe_messages_about(
+        tx, deps, request.request_id, request.ktp.attempt, kind, channels, about
+    )
+
+
+def owe_messages_about(
+    tx: Transaction,
+    deps: Dependencies,
+    subject_id: str,
+    round_: int,
+    kind: MessageKind,
+    channels=tuple(Channel),
+    about: MessageKind | None = None,
+) -> list[str]:
+    """`owe_messages` for whatever a message is about: a request, or a complaint (its id
+    stands where a request's would)."""
     now = deps.clock.now()
     ids = []
     for channel in channels:
-        task = DispatchTask(request.request_id, kind, request.ktp.attempt, channel, about)
+        task = DispatchTask(subject_id, kind, round_, channel, about)
         if tx.message(task.message_id) is None:
             tx.save_message(
                 Message(
                     message_id=task.message_id,
-                    request_id=request.request_id,
+                    request_id=subject_id,
                     kind=kind,
                     round=task.round,
                     channel=channel,
